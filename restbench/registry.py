@@ -1,0 +1,179 @@
+"""Declarative records that plugins hand to restbench: architectures, pretrained variants, datasets.
+
+Plugins describe *what exists* (like timm's pretrained-config tables); nothing here does I/O.
+The :class:`Registry` collects them from every plugin and refuses duplicate names with a clear
+message, so one plugin can never silently shadow another's model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import torch.nn as nn
+
+TASKS = (
+    "motion-deblurring",
+    "defocus-deblurring",
+    "deraining",
+    "gaussian-denoising",
+    "real-denoising",
+    "classical-sr",
+    "lightweight-sr",
+    "real-sr",
+    "jpeg-car",
+    "identity",
+)
+
+
+@dataclass(frozen=True)
+class WeightSource:
+    """One place a checkpoint can be fetched from: an HTTPS URL or a Hugging Face hub file."""
+
+    url: str | None = None
+    hf_repo: str | None = None
+    hf_filename: str | None = None
+    hf_revision: str | None = None
+
+    def describe(self) -> str:
+        if self.hf_repo:
+            return f"hf://{self.hf_repo}/{self.hf_filename}"
+        return self.url or "?"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A number a paper reports for a variant, with the table it comes from.
+
+    ``sigma``/``scale``/``quality`` are only set when the variant covers several levels
+    (blind denoisers); otherwise the variant's own level applies.
+    """
+
+    dataset: str
+    psnr: float | None
+    ssim: float | None = None
+    source: str = ""
+    sigma: int | None = None
+    scale: int | None = None
+    quality: int | None = None
+    protocol: str | None = None
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How a model wants its input (cf. spandrel's size requirements).
+
+    ``pad_multiple``: H and W are padded (bottom/right) up to a multiple of it and cropped back;
+    ``always_pad``: pad to the *next* multiple even when already aligned, as the authors' scripts do
+    with ``((h + m) // m) * m`` (Restormer) or ``(h // m + 1) * m - h`` (SwinIR); ``square``: pad to a square (Uformer's script); ``pad_mode``: "reflect" (Restormer's F.pad),
+    "symmetric" (SwinIR's flip-and-concatenate, which repeats the edge pixel); ``channels``: 1 or 3.
+    """
+
+    pad_multiple: int = 1
+    always_pad: bool = False
+    square: bool = False
+    pad_mode: str = "reflect"
+    channels: int = 3
+    value_range: float = 1.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One released checkpoint (or a weight-free baseline) and everything known about it."""
+
+    id: str
+    arch: str
+    task: str
+    arch_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    weight_file: str | None = None
+    sources: tuple[WeightSource, ...] = ()
+    sha256: str | None = None
+    checkpoint_key: str | None = None  # 'params', 'params_ema', 'state_dict' or None (plain)
+    licence_code: str = ""
+    licence_weights: str = ""
+    sigma: int | None = None
+    scale: int | None = None
+    quality: int | None = None
+    blind: bool = False
+    channels: str = "rgb"  # 'rgb' or 'grey'
+    train_set: str | None = None
+    claims: tuple[Claim, ...] = ()
+    input: InputSpec = field(default_factory=InputSpec)
+    paper: str = ""
+    notes: str = ""
+
+    @property
+    def needs_weights(self) -> bool:
+        return self.weight_file is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["arch_kwargs"] = dict(self.arch_kwargs)
+        return d
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A model family: a builder with the authors' constructor arguments, plus where it comes from."""
+
+    name: str
+    builder: Callable[..., nn.Module]
+    paper: str = ""
+    code: str = ""
+    licence: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A registered test set; filled in by the datasets layer (see restbench.datasets)."""
+
+    name: str
+    task: str | tuple[str, ...]
+    spec: Any = None
+
+
+class RegistrationError(Exception):
+    """A plugin tried to register something invalid or already taken."""
+
+
+@dataclass
+class Registry:
+    """Everything the loaded plugins registered, with the plugin that owns each entry."""
+
+    architectures: dict[str, Architecture] = field(default_factory=dict)
+    variants: dict[str, Variant] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    owner: dict[str, str] = field(default_factory=dict)
+
+    def add_model(self, plugin: str, arch: Architecture, variants: Iterable[Variant] = ()) -> None:
+        variants = list(variants)
+        key = f"arch:{arch.name}"
+        if arch.name in self.architectures:
+            raise RegistrationError(
+                f"architecture {arch.name!r} is already registered by plugin {self.owner[key]!r}"
+            )
+        seen = set()
+        for v in variants:
+            if v.arch != arch.name:
+                raise RegistrationError(f"variant {v.id!r} names arch {v.arch!r}, registered under {arch.name!r}")
+            if v.id in self.variants or v.id in seen:
+                other = self.owner.get(f"variant:{v.id}", plugin)
+                raise RegistrationError(f"variant {v.id!r} is already registered by plugin {other!r}")
+            seen.add(v.id)
+        self.architectures[arch.name] = arch
+        self.owner[key] = plugin
+        for v in variants:
+            self.variants[v.id] = v
+            self.owner[f"variant:{v.id}"] = plugin
+
+    def add_dataset(self, plugin: str, dataset: Dataset) -> None:
+        if dataset.name in self.datasets:
+            raise RegistrationError(
+                f"dataset {dataset.name!r} is already registered by plugin {self.owner['dataset:' + dataset.name]!r}"
+            )
+        self.datasets[dataset.name] = dataset
+        self.owner[f"dataset:{dataset.name}"] = plugin
+
+    def variants_of(self, arch: str) -> list[Variant]:
+        return [v for v in self.variants.values() if v.arch == arch]
