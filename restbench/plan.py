@@ -1,0 +1,150 @@
+"""Planning: which variants run on which test set, at which level, under which protocol.
+
+Per family, the variants trained for the set's task and the asked level are picked (Set5 x2 →
+SwinIR classical and lightweight x2, bicubic x2; GoPro → Restormer and Uformer deblurring). A
+family with nothing suitable is reported as skipped with the reason — never silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .registry import Registry, Variant
+
+# Tasks whose inputs are smaller than the target; everything else is same-size restoration.
+SR_TASKS = ("classical-sr", "lightweight-sr", "real-sr")
+LEVEL_OF_TASK = {
+    "gaussian-denoising": "sigma",
+    "classical-sr": "scale",
+    "lightweight-sr": "scale",
+    "real-sr": "scale",
+    "jpeg-car": "quality",
+}
+
+
+class PlanError(Exception):
+    """The request cannot be planned (unknown set, missing level); the message says what to pass."""
+
+
+@dataclass(frozen=True)
+class Level:
+    sigma: int | None = None
+    scale: int | None = None
+    quality: int | None = None
+
+    def get(self, name: str) -> int | None:
+        return getattr(self, name)
+
+
+@dataclass
+class Job:
+    variant: Variant
+    dataset: str
+    task: str
+    level: Level
+    channels: str
+    protocol: str
+
+    @property
+    def scale(self) -> int:
+        return self.level.scale or 1
+
+
+@dataclass
+class Plan:
+    jobs: list[Job] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (family or variant, reason)
+
+
+def dataset_tasks(spec) -> tuple[str, ...]:
+    tasks = getattr(spec, "tasks", None) or getattr(spec, "task", ())
+    return (tasks,) if isinstance(tasks, str) else tuple(tasks)
+
+
+def dataset_channels(spec) -> tuple[str, ...]:
+    """Colour modes a set can be evaluated in ('grey' sets only grey; colour sets both)."""
+    ch = getattr(spec, "channels", "rgb")
+    return (ch,) if isinstance(ch, str) else tuple(ch)
+
+
+def _level_ok(v: Variant, task: str, level: Level) -> str | None:
+    """None if the variant fits the level, else why not."""
+    what = LEVEL_OF_TASK.get(task)
+    if what is None:
+        return None
+    want, have = level.get(what), getattr(v, what)
+    if want is None:
+        return None
+    if what == "sigma" and v.blind:
+        return None
+    if have != want:
+        return f"trained for {what} {have}, not {want}"
+    return None
+
+
+def _suits(v: Variant, tasks: tuple[str, ...], channels: tuple[str, ...], level: Level) -> tuple[str | None, str | None]:
+    """(task it runs as, None) or (None, reason)."""
+    if v.arch == "identity":
+        same_size = [t for t in tasks if t not in SR_TASKS]
+        return (same_size[0], None) if same_size else (None, "identity cannot upscale")
+    if v.task not in tasks:
+        return None, f"no {'/'.join(tasks)} variant (has {v.task})"
+    if v.channels not in channels:
+        return None, f"{v.channels} model, {'/'.join(channels)} test set"
+    why = _level_ok(v, v.task, level)
+    return (v.task, None) if why is None else (None, why)
+
+
+def needed_levels(tasks: Iterable[str], level: Level, variants: Iterable[Variant]) -> None:
+    """Refuse a plan that needs --sigma/--scale/--quality but did not get it, listing the choices."""
+    for task in tasks:
+        what = LEVEL_OF_TASK.get(task)
+        if what and level.get(what) is None:
+            choices = sorted({getattr(v, what) for v in variants if v.task == task and getattr(v, what) is not None})
+            if choices:
+                flag = f"--{what}"
+                raise PlanError(f"{task} needs {flag} (registered variants have {', '.join(map(str, choices))})")
+
+
+def make_plan(
+    registry: Registry,
+    variants: list[Variant],
+    dataset: str,
+    level: Level,
+    protocol_override: str | None = None,
+    channels: str | None = None,
+) -> Plan:
+    from .protocols import protocol_for
+
+    if dataset not in registry.datasets:
+        raise PlanError(f"unknown dataset {dataset!r}; registered: {', '.join(sorted(registry.datasets))}")
+    spec = registry.datasets[dataset]
+    tasks = dataset_tasks(spec)
+    chans = dataset_channels(spec) if channels is None else (channels,)
+    plan = Plan()
+    families: dict[str, list[str]] = {}
+    relevant = [t for t in tasks if any(v.task == t for v in variants)]
+    needed_levels(relevant, level, variants)
+    for v in variants:
+        task, why = _suits(v, tasks, chans, level)
+        if task is None:
+            families.setdefault(v.arch, []).append(why or "")
+            continue
+        what = LEVEL_OF_TASK.get(task)
+        if v.arch == "identity" and what and level.get(what) is None:
+            families.setdefault(v.arch, []).append(f"{task} needs --{what}")
+            continue
+        channels_used = v.channels if v.arch != "identity" else ("grey" if chans == ("grey",) else chans[0])
+        proto = protocol_override or protocol_for(v.arch, task, dataset).name
+        plan.jobs.append(Job(v, dataset, task, level, channels_used, proto))
+    planned = {j.variant.arch for j in plan.jobs}
+    for fam, reasons in families.items():
+        if fam not in planned:
+            plan.skipped.append((fam, _summarise(reasons)))
+    return plan
+
+
+def _summarise(reasons: list[str]) -> str:
+    uniq = list(dict.fromkeys(r for r in reasons if r))
+    return "; ".join(uniq[:3]) + (" …" if len(uniq) > 3 else "")

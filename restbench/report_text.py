@@ -1,0 +1,31 @@
+"""Human-readable run summaries for the terminal (leaderboard markdown lives in the report layer)."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _fmt(v, nd):
+    return "—" if v is None else f"{v:.{nd}f}"
+
+
+def print_summary_table(summaries: list[dict], failures: list[dict], file=sys.stdout) -> None:
+    if summaries:
+        head = f"{'variant':<44} {'dataset':<10} {'protocol':<18} {'n':>4} {'PSNR':>7} {'SSIM':>7}  note"
+        print(head, file=file)
+        print("-" * len(head), file=file)
+    for s in summaries:
+        note = []
+        if s.get("efficiency_only"):
+            note.append("efficiency only: random weights, quality not meaningful")
+        if s.get("cached"):
+            note.append("from results store")
+        if s.get("tiled_images"):
+            note.append(f"{s['tiled_images']} image(s) tiled")
+        print(
+            f"{s['variant']:<44} {s['dataset']:<10} {s['protocol']:<18} {s['n_images']:>4} "
+            f"{_fmt(s.get('psnr'), 2):>7} {_fmt(s.get('ssim'), 4):>7}  {'; '.join(note)}",
+            file=file,
+        )
+    for f in failures:
+        print(f"FAILED {f['variant']}: {f['error']}", file=file)

@@ -1,0 +1,354 @@
+"""Executing a plan: one job per (variant, test set), each resumable and isolated from the others.
+
+Data flow per job: weights → model on device → images (decoded and degraded ahead of the model in
+a prefetch thread) → forward (padding/tiling/ensemble as the variant's authors do) → metrics under
+the job's protocol → per-image rows appended to the results store → a sealed summary.
+"""
+
+from __future__ import annotations
+
+import platform
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from . import __version__
+from .inference import ForwardSettings, is_oom, pick_device, restore
+from .plan import Job, Plan
+from .results import JobStore, job_key
+
+RANDOM = "random"
+
+
+class JobFailed(Exception):
+    """A job could not finish; the message is for the user. Other jobs go on."""
+
+
+@dataclass
+class RunOptions:
+    device: str = "auto"
+    forward: ForwardSettings = field(default_factory=ForwardSettings)
+    compile: bool = False
+    limit: int | None = None
+    data_root: Path | None = None
+    results_dir: Path | None = None
+    save_images: Path | None = None
+    force: bool = False
+    progress: bool = True
+    weights: dict[str, str] = field(default_factory=dict)
+    missing_weights: str = "fail"  # 'fail' or 'random' (efficiency-only rows)
+    metrics: tuple[str, ...] = ()
+    workers: int = 1
+
+    @classmethod
+    def from_args(cls, args, weights: dict[str, str]) -> "RunOptions":
+        from .cache import results_dir
+
+        return cls(
+            device=args.device,
+            forward=ForwardSettings(
+                tile=args.tile,
+                tile_overlap=args.tile_overlap,
+                self_ensemble=args.self_ensemble,
+                precision=args.precision,
+                channels_last=args.channels_last,
+            ),
+            compile=args.compile,
+            limit=args.limit,
+            data_root=args.data_root,
+            results_dir=args.results or results_dir(create=True),
+            save_images=args.save_images,
+            force=args.force,
+            progress=not args.no_progress,
+            weights=weights,
+            missing_weights=getattr(args, "missing_weights", None) or ("random" if args.dataset == "demo" else "fail"),
+            metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
+            workers=max(1, args.workers),
+        )
+
+
+def git_commit() -> str | None:
+    """The checkout's commit when restbench runs from one (provenance), else None."""
+    try:
+        root = Path(__file__).resolve().parents[1]
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        if out.returncode == 0:
+            dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "-uno"], capture_output=True, text=True, timeout=5)
+            return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return None
+
+
+def versions(state, job: Job) -> dict:
+    plugin = state.registry.owner.get(f"variant:{job.variant.id}")
+    pver = next((p.version for p in state.plugins if p.name == plugin), None)
+    return dict(
+        restbench=__version__,
+        plugin=plugin,
+        plugin_version=pver,
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        numpy=np.__version__,
+        python=platform.python_version(),
+    )
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()})"
+
+
+def to_tensor(img: np.ndarray) -> torch.Tensor:
+    """HxWxC array (uint8 or float in [0,1]) → 1xCxHxW float32 in [0,1]."""
+    arr = img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img.astype(np.float32)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))[None]
+
+
+def _prefetch(items: Iterator, depth: int) -> Iterator:
+    """Run ``items`` in a thread, ``depth`` ahead: decoding and degradation overlap the forward pass."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def work():
+        try:
+            for it in items:
+                q.put(it)
+        except BaseException as exc:  # surfaced in the consumer
+            q.put(exc)
+        q.put(done)
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    while True:
+        it = q.get()
+        if it is done:
+            return
+        if isinstance(it, BaseException):
+            raise it
+        yield it
+
+
+def run_plan(state, plan: Plan, opts: RunOptions) -> tuple[list[dict], list[dict]]:
+    """Run every job; a failing job is reported and the others still run."""
+    summaries, failures = [], []
+    device = pick_device(opts.device)
+    for job in plan.jobs:
+        try:
+            summaries.append(run_job(state, job, opts, device))
+        except JobFailed as exc:
+            print(f"restbench: {job.variant.id} on {job.dataset}: {exc}", file=sys.stderr)
+            failures.append(dict(variant=job.variant.id, model=job.variant.arch, dataset=job.dataset, error=str(exc)))
+    return summaries, failures
+
+
+def _weights_for(job: Job, opts: RunOptions):
+    """(path or None, sha256 or None, source, efficiency_only)."""
+    from .weights import WeightsUnavailable, resolve_weights
+
+    v = job.variant
+    override = opts.weights.get(v.id) or opts.weights.get(v.arch) or opts.weights.get("all")
+    if override == RANDOM:
+        return None, None, "random init", True
+    if not v.needs_weights:
+        return None, None, "no weights", False
+    try:
+        wf = resolve_weights(v, override=Path(override) if override else None, progress=opts.progress)
+    except WeightsUnavailable as exc:
+        if opts.missing_weights == RANDOM:
+            print(f"restbench: {v.id}: weights unavailable; efficiency-only row with random weights", file=sys.stderr)
+            return None, None, "random init (weights unavailable)", True
+        raise JobFailed(str(exc)) from None
+    return wf.path, wf.sha256, wf.source, False
+
+
+def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
+    from .checkpoint import CheckpointError, load_weights
+    from .datasets import DatasetError, load_samples, manifest_hash
+    from .modelinfo import count_parameters
+    from .protocols import evaluate, get_protocol, make_input
+
+    v = job.variant
+    protocol = get_protocol(job.protocol)
+    spec = state.registry.datasets[job.dataset]
+    wpath, wsha, wsource, efficiency_only = _weights_for(job, opts)
+    sample_args = dict(
+        task=job.task, sigma=job.level.sigma, scale=job.level.scale, quality=job.level.quality,
+        channels=job.channels, limit=opts.limit,
+    )
+    try:
+        manifest = manifest_hash(spec, opts.data_root, **sample_args)
+    except DatasetError as exc:
+        raise JobFailed(str(exc)) from None
+    settings = dict(
+        tile=opts.forward.tile, tile_overlap=opts.forward.tile_overlap if opts.forward.tile else None,
+        self_ensemble=opts.forward.self_ensemble, precision=opts.forward.precision,
+        channels_last=opts.forward.channels_last, compile=opts.compile, device_type=device.type,
+        limit=opts.limit, efficiency_only=efficiency_only,
+    )
+    vers = versions(state, job)
+    key_parts = dict(
+        variant=v.id, dataset=job.dataset, manifest=manifest, protocol=protocol.to_dict(),
+        level=vars(job.level), channels=job.channels, task=job.task, settings=settings,
+        weights_sha256=wsha, versions={k: vers[k] for k in ("restbench", "plugin_version", "torch")},
+        metrics=list(opts.metrics),
+    )
+    store = JobStore(opts.results_dir, job_key(key_parts))
+    if store.is_complete() and not opts.force:
+        _, summary = store.load_final()
+        if summary is not None:
+            return {**summary, "cached": True}
+    if opts.force:
+        store.discard()
+    done = store.resume()
+
+    model = state.registry.architectures[v.arch].builder(**v.arch_kwargs)
+    if wpath is not None:
+        try:
+            load_weights(model, wpath, key=v.checkpoint_key)
+        except CheckpointError as exc:
+            raise JobFailed(str(exc)) from None
+    model = model.eval().to(device)
+    params = count_parameters(model)
+    if opts.forward.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    if opts.compile:
+        model = torch.compile(model)
+
+    started = datetime.now(timezone.utc).isoformat()
+    t_wall = time.perf_counter()
+    forward_s = 0.0
+    rows = list(done.values())
+    tiled = sum(1 for r in rows if r.get("tiled"))
+
+    def prepared():
+        for sample in load_samples(spec, opts.data_root, **sample_args):
+            if sample.name in done:
+                continue
+            lq = make_input(sample, protocol, job.level, job.task)
+            x, y = to_tensor(lq), to_tensor(sample.target)
+            if device.type == "cuda":
+                x, y = x.pin_memory(), y.pin_memory()
+            yield sample.name, x, y
+
+    from tqdm import tqdm
+
+    total = None
+    bar = tqdm(desc=f"{v.id} @ {job.dataset}", unit="img", disable=not opts.progress, file=sys.stderr,
+               total=total, initial=len(rows), leave=False)
+    try:
+        for name, x, y in _prefetch(prepared(), depth=max(2, opts.workers)):
+            x = x.to(device, non_blocking=True)
+            y = y.to(device, non_blocking=True)
+            out, secs, was_tiled = _forward(model, x, v.input, job.scale, opts.forward, device)
+            forward_s += secs
+            row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
+                       forward_s=round(secs, 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
+            if not efficiency_only:
+                row.update(evaluate(out, y, protocol, scale=job.scale))
+                row.update(_extra_metrics(out, y, opts.metrics))
+            if opts.save_images:
+                _save(out, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
+            store.append(row)
+            rows.append(row)
+            tiled += was_tiled
+            bar.update(1)
+    except DatasetError as exc:
+        raise JobFailed(str(exc)) from None
+    except Exception as exc:
+        raise JobFailed(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        bar.close()
+    if not rows:
+        raise JobFailed("no images were found for this job")
+    summary = dict(
+        kind="summary",
+        model=v.arch,
+        variant=v.id,
+        task=job.task,
+        dataset=job.dataset,
+        manifest_hash=manifest,
+        protocol=job.protocol,
+        protocol_settings=protocol.to_dict(),
+        sigma=job.level.sigma,
+        scale=job.level.scale,
+        quality=job.level.quality,
+        channels=job.channels,
+        n_images=len(rows),
+        efficiency_only=efficiency_only,
+        params=params,
+        weights=dict(file=v.weight_file, sha256=wsha, source=wsource),
+        device=device_name(device),
+        settings=settings,
+        tiled_images=tiled,
+        versions=vers,
+        git_commit=git_commit(),
+        seed=protocol.to_dict().get("seed"),
+        started=started,
+        finished=datetime.now(timezone.utc).isoformat(),
+        wall_s=round(time.perf_counter() - t_wall, 3),
+        forward_s=round(forward_s, 3),
+        job_key=store.key,
+    )
+    metric_names = sorted({k for r in rows for k in r if k in ("psnr", "ssim") or k in opts.metrics})
+    for m in metric_names:
+        vals = [r[m] for r in rows if r.get(m) is not None]
+        summary[m] = None if efficiency_only or not vals else float(np.mean(vals))
+    if efficiency_only:
+        summary["psnr"] = summary["ssim"] = None
+    store.seal(rows, summary)
+    return summary
+
+
+def _forward(model, x, spec, scale, settings: ForwardSettings, device) -> tuple[torch.Tensor, float, bool]:
+    """One image; on CUDA out-of-memory retry it tiled and say so."""
+    def timed(s: ForwardSettings):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            out = restore(model, x, spec, scale, s).clamp_(0, 1)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return out, time.perf_counter() - t0
+
+    try:
+        out, secs = timed(settings)
+        return out, secs, bool(settings.tile)
+    except Exception as exc:
+        if not is_oom(exc) or settings.tile:
+            raise
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        retry = ForwardSettings(tile=256, tile_overlap=32, self_ensemble=settings.self_ensemble,
+                                precision=settings.precision, channels_last=settings.channels_last)
+        out, secs = timed(retry)
+        return out, secs, True
+
+
+def _extra_metrics(out: torch.Tensor, target: torch.Tensor, names: tuple[str, ...]) -> dict:
+    if not names:
+        return {}
+    from .perceptual import perceptual_metrics
+
+    return perceptual_metrics(out, target, names)
+
+
+def _save(img: torch.Tensor, path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arr = (img[0].detach().float().cpu().clamp(0, 1).numpy().transpose(1, 2, 0) * 255.0).round().astype(np.uint8)
+    Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr).save(path)
