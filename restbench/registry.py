@@ -64,9 +64,12 @@ class InputSpec:
     """How a model wants its input (cf. spandrel's size requirements).
 
     ``pad_multiple``: H and W are padded (bottom/right) up to a multiple of it and cropped back;
-    ``always_pad``: pad to the *next* multiple even when already aligned, as the authors' scripts do
-    with ``((h + m) // m) * m`` (Restormer) or ``(h // m + 1) * m - h`` (SwinIR); ``square``: pad to a square (Uformer's script); ``pad_mode``: "reflect" (Restormer's F.pad),
-    "symmetric" (SwinIR's flip-and-concatenate, which repeats the edge pixel); ``channels``: 1 or 3.
+    ``always_pad``: pad to the *next* multiple even when already aligned, as SwinIR's script does
+    with ``(h // m + 1) * m - h`` (Restormer's scripts compute ``((h + m) // m) * m`` but then skip
+    the pad when ``h % m == 0``, so they are ``always_pad=False``); ``square``: pad to a square (Uformer's script); ``pad_mode``: "reflect" (Restormer's F.pad),
+    "symmetric" (SwinIR's flip-and-concatenate, which repeats the edge pixel), "center-zero" (Uformer's
+    zero canvas with the image centred), "zero"; ``channels``: input channels (1, 3, or 6 for
+    dual-pixel pairs).
     """
 
     pad_multiple: int = 1

@@ -11,7 +11,7 @@ from restbench.registry import InputSpec
 
 
 def test_padded_size_rules_of_the_authors_scripts():
-    # Restormer: ((h + 8) // 8) * 8 — a full extra block when already aligned
+    # SwinIR: (h // 8 + 1) * 8 — a full extra window when already aligned
     assert padded_size(720, 1280, InputSpec(pad_multiple=8, always_pad=True)) == (728, 1288)
     assert padded_size(321, 481, InputSpec(pad_multiple=8, always_pad=True)) == (328, 488)
     # plain "up to a multiple"
