@@ -69,16 +69,6 @@ def add_run_parser(sub, common) -> None:
     p.set_defaults(handler=handle_run)
 
 
-def parse_weight_overrides(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise UserError(f"--weights expects ID=PATH (or ID=random), got {item!r}")
-        key, path = item.split("=", 1)
-        out[key.strip()] = path.strip()
-    return out
-
-
 def handle_run(args, state) -> int:
     from .commands import select_variants
     from .plan import Level, PlanError, make_plan
@@ -107,7 +97,13 @@ def handle_run(args, state) -> int:
         return 0
     if not plan.jobs:
         raise UserError("nothing to run: no selected model suits this test set (see the skipped reasons above)")
-    opts = RunOptions.from_args(args, parse_weight_overrides(args.weights))
+    from .weights import parse_weight_overrides
+
+    try:
+        overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
+    except ValueError as exc:
+        raise UserError(f"{exc} (or ID=random for efficiency-only rows)") from None
+    opts = RunOptions.from_args(args, overrides)
     summaries, failures = run_plan(state, plan, opts)
     if args.json:
         emit_json({"results": summaries, "failures": failures, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped]})
