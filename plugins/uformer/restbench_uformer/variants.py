@@ -1,0 +1,111 @@
+"""Uformer checkpoints released by the authors (ZhendongWang6/Uformer), as data.
+
+Sources read:
+
+* README (current, after the 2022-07-06 update): "Pretrained model - Uformer_B: SIDD | GoPro",
+  both OneDrive/SharePoint share links (no direct download, no file names, no checksums).
+* README (2021 revisions, removed in 2022-07): ``Uformer32_denoising_sidd.pth`` (PSNR 39.77 dB)
+  and ``Uformer16_denoising_sidd.pth`` (PSNR 39.65 dB) on Google Drive. These come from the
+  arXiv-v1 code (``get_arch`` arch ``Uformer32``/``Uformer16``: no modulator); that code's
+  ``model.py`` (commit fe86080) has the same parameter names as today's with ``modulator=False``,
+  and the preset's parameter counts (20.63M / 5.23M) match the v1 paper's Uformer-S / Uformer-T,
+  but we have not loaded those files.
+* ``script/test.sh`` + ``test/test_sidd.py``, ``test_dnd.py``, ``test_gopro_hide.py``,
+  ``test_realblur.py``: all build ``get_arch(--arch Uformer_B, --train_ps 128, --dd_in 3)`` and load
+  with ``utils.load_checkpoint`` (``checkpoint["state_dict"]``, ``module.`` stripped). The SIDD
+  weights serve SIDD and DND; the GoPro weights serve GoPro, HIDE, RealBlur-J and RealBlur-R.
+  Padding (``expand2square(x, factor=128)``): the image is placed in the centre of a zero canvas of
+  side ``X = ceil(max(h, w) / 128) * 128`` (offsets ``(X - h) // 2``, ``(X - w) // 2``), the model runs
+  on the square without the mask, and the result is cut out of the same place (``masked_select``).
+  Already-aligned squares are not padded. That is ``InputSpec(pad_multiple=128, square=True,
+  pad_mode="center-zero")`` in :func:`restbench.inference.pad`.
+* Licence: the repository's LICENSE is MIT (Copyright (c) 2022 Zhendong Wang); the README gives
+  no separate terms for the weights, so we record the repository licence for them too.
+
+Claims: only numbers we could confirm. Uformer paper, CVPR 2022 version (arXiv:2106.03106v3):
+Table 1 (real denoising) SIDD 39.89 / 0.960 for Uformer-B; Table 2 (motion deblurring) GoPro
+33.06 / 0.967 (the value later papers cite for the CVPR version; the released GoPro weights were
+measured at 33.0627 dB by a user in issue #43, while the Nov-2021 arXiv v2 said 32.97).
+Left out because we could not check them offline: DND, HIDE, RealBlur-R, RealBlur-J (the v2
+values 39.98/0.955 on DND and 30.83/0.952 on HIDE differ from the CVPR table).
+"""
+
+from __future__ import annotations
+
+from restbench.registry import Claim, InputSpec, Variant
+
+from .presets import get_arch
+
+PAPER = ("Wang, Cun, Bao, Zhou, Liu, Li: Uformer: A General U-Shaped Transformer for Image Restoration, "
+         "CVPR 2022 (arXiv:2106.03106)")
+T1 = "Uformer paper (CVPR 2022 / arXiv v3), Table 1"
+T2 = "Uformer paper (CVPR 2022 / arXiv v3), Table 2"
+README_2021 = "authors' README, 'Pretrained model' section (2021 revisions)"
+
+SIDD_PROTOCOL = ("SIDD validation blocks (40x32 patches of 256x256, ValidationNoisyBlocksSrgb.mat): test/test_sidd.py, "
+                 "PSNR/SSIM in MATLAB (test/eval_sidd.m) on RGB, averaged over patches")
+GOPRO_PROTOCOL = ("GoPro test (1111 images): test/test_gopro_hide.py, skimage peak_signal_noise_ratio / "
+                  "structural_similarity(multichannel=True) on clamped float RGB, averaged over images")
+
+# Every test script: expand2square(x, factor=128), i.e. zero padding to a centred square.
+SQUARE_128 = InputSpec(pad_multiple=128, square=True, pad_mode="center-zero", channels=3)
+
+_ONEDRIVE_SIDD = ("https://mailustceducn-my.sharepoint.com/:u:/g/personal/zhendongwang_mail_ustc_edu_cn/"
+                  "Ea7hMP82A0xFlOKPlQnBJy0B9gVP-1MJL75mR4QKBMGc2w?e=iOz0zz")
+_ONEDRIVE_GOPRO = ("https://mailustceducn-my.sharepoint.com/:u:/g/personal/zhendongwang_mail_ustc_edu_cn/"
+                   "EfCPoTSEKJRAshoE6EAC_3YB7oNkbLUX6AUgWSCwoJe0oA?e=jai90x")
+_GDRIVE_U32 = "https://drive.google.com/file/d/1dS7Lh46SMbncnwRW9zM5AW3cXrvYkjQU/view?usp=sharing"
+_GDRIVE_U16 = "https://drive.google.com/file/d/1H1TKHw2gcKORC-MwSkBp9g93T4B1jh_b/view?usp=sharing"
+
+_PADDING_NOTE = ("Input: zero-padded into the centre of a square of side ceil(max(h,w)/128)*128, output cropped "
+                 "from the same place (the authors' expand2square).")
+
+
+def _variant(vid: str, task: str, arch: str, weight_file: str, train_set: str, claims, notes: str) -> Variant:
+    return Variant(
+        id=vid,
+        arch="uformer",
+        task=task,
+        arch_kwargs=get_arch(arch),
+        weight_file=weight_file,
+        sources=(),  # only share links exist (OneDrive / Google Drive), recorded in notes
+        sha256=None,
+        checkpoint_key="state_dict",
+        licence_code="MIT",
+        licence_weights="MIT",
+        channels="rgb",
+        train_set=train_set,
+        claims=tuple(claims),
+        input=SQUARE_128,
+        paper=PAPER,
+        notes=f"{notes} {_PADDING_NOTE}",
+    )
+
+
+VARIANTS = [
+    _variant(
+        "uformer-b-sidd", "real-denoising", "Uformer_B", "Uformer_B_SIDD.pth", "SIDD-Medium",
+        [Claim("SIDD", 39.89, 0.960, T1, protocol=SIDD_PROTOCOL)],
+        f"Official share link (OneDrive, not a direct download): {_ONEDRIVE_SIDD}. The file name is ours; "
+        "the authors do not name the file. Also used for DND (test/test_dnd.py). Trained at train_ps=128.",
+    ),
+    _variant(
+        "uformer-b-gopro", "motion-deblurring", "Uformer_B", "Uformer_B_GoPro.pth", "GoPro",
+        [Claim("GoPro", 33.06, 0.967, T2, protocol=GOPRO_PROTOCOL)],
+        f"Official share link (OneDrive, not a direct download): {_ONEDRIVE_GOPRO}. The file name is ours. "
+        "Also used for HIDE and RealBlur-J/-R. Trained at train_ps=256 (script/train_motiondeblur.sh) but "
+        "built with img_size=128 by every test script, so the bottleneck's second block does not shift at test time.",
+    ),
+    _variant(
+        "uformer32-sidd", "real-denoising", "Uformer32", "Uformer32_denoising_sidd.pth", "SIDD-Medium",
+        [Claim("SIDD", 39.77, None, README_2021, protocol="SIDD validation patches, 2021 test.py (no padding needed at 256x256)")],
+        f"Legacy 2021 release (arXiv v1 code), Google Drive: {_GDRIVE_U32}; removed from the README in 2022-07. "
+        "Layout inferred from the 2021 model.py, not verified against the file.",
+    ),
+    _variant(
+        "uformer16-sidd", "real-denoising", "Uformer16", "Uformer16_denoising_sidd.pth", "SIDD-Medium",
+        [Claim("SIDD", 39.65, None, README_2021, protocol="SIDD validation patches, 2021 test.py (no padding needed at 256x256)")],
+        f"Legacy 2021 release (arXiv v1 code), Google Drive: {_GDRIVE_U16}; removed from the README in 2022-07. "
+        "Layout inferred from the 2021 model.py, not verified against the file.",
+    ),
+]
