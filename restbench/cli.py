@@ -15,19 +15,20 @@ class UserError(Exception):
     """An error whose message is the whole story for the user: printed without a traceback."""
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, default) -> None:
     p.add_argument(
         "--plugin",
         action="append",
-        default=[],
+        default=default,
         metavar="MODULE",
         help="load a plugin module by import name (repeatable; env RESTBENCH_PLUGINS=a,b does the same)",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Subcommands must not reset a --plugin given before them, hence SUPPRESS there.
     common = argparse.ArgumentParser(add_help=False)
-    _common(common)
+    _common(common, argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
         prog="restbench",
         description=(
@@ -41,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
             "autoloading off, RESTBENCH_BLOCK_PLUGINS=name blocks one, --plugin MODULE adds one."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
     )
+    _common(parser, [])
     parser.add_argument("--version", action="version", version=f"restbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

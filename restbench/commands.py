@@ -76,7 +76,7 @@ def models(args, state: PluginState) -> int:
     import pandas as pd
 
     df = pd.DataFrame(rows)
-    df["params"] = df["params"].map(lambda n: f"{n / 1e6:.2f}M" if n else "?")
+    df["params"] = df["params"].map(lambda n: "?" if n is None or n != n else f"{n / 1e6:.2f}M")
     df["licence"] = df["licence_weights"].where(df["licence_weights"] != "", df["licence_code"])
     cols = ["id", "task", "level", "params", "weight_file", "weights", "licence", "source"]
     with pd.option_context("display.max_colwidth", 70, "display.width", 250):

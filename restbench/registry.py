@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import torch.nn as nn
 
+from .datasets import DatasetSpec
+
 TASKS = (
     "motion-deblurring",
     "defocus-deblurring",
@@ -127,13 +129,8 @@ class Architecture:
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """A registered test set; filled in by the datasets layer (see restbench.datasets)."""
-
-    name: str
-    task: str | tuple[str, ...]
-    spec: Any = None
+# A registered test set is a DatasetSpec (name, tasks, layout, sources, checksums, licence).
+Dataset = DatasetSpec
 
 
 class RegistrationError(Exception):

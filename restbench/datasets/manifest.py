@@ -1,0 +1,107 @@
+"""What a run read, as one hash; and checking a set on disk against its known checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import resources
+from pathlib import Path
+
+from .load import check_task, plan_items
+from .locate import find_root, spec_of
+from .spec import SR_TASKS, DatasetError, DatasetSpec
+
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, remembered per (path, size, mtime) for this process."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        _SHA_CACHE[key] = h.hexdigest()
+    return _SHA_CACHE[key]
+
+
+def manifest_files(
+    spec: DatasetSpec | str, data_root: str | os.PathLike[str] | None, *, task: str, scale: int | None = None, limit: int | None = None
+) -> tuple[Path, list[Path]]:
+    """(set root, the files :func:`load_samples` reads for these arguments)."""
+    spec = spec_of(spec)
+    check_task(spec, task, scale)
+    root = find_root(spec, data_root)
+    if spec.layout == "mat":
+        return root, [root / f for f in spec.mat_files]
+    items = plan_items(spec, root, task, scale)
+    if limit is not None:
+        items = items[:limit]
+    files = [p for it in items for p in (it.target, it.input) if p is not None]
+    return root, sorted(set(files))
+
+
+def manifest_hash(
+    spec: DatasetSpec | str,
+    data_root: str | os.PathLike[str] | None,
+    *,
+    task: str,
+    scale: int | None = None,
+    limit: int | None = None,
+    **_protocol: object,
+) -> str:
+    """sha256 over the relative names and sha256s of exactly the files a run reads.
+
+    Any change to an image, a renamed file, or a different ``limit`` gives another hash, so the
+    results store never mixes numbers from different copies of a "same" set. Extra keyword
+    arguments (``sigma``, ``quality``, ``channels``) are accepted and ignored: they belong to
+    the protocol, which the results store hashes separately.
+    """
+    root, files = manifest_files(spec, data_root, task=task, scale=scale, limit=limit)
+    h = hashlib.sha256()
+    for p in files:
+        rel = p.relative_to(root).as_posix()
+        h.update(f"{rel}\0{file_sha256(p)}\n".encode())
+    if limit is not None:
+        h.update(f"limit={limit}\n".encode())
+    return h.hexdigest()
+
+
+def known_checksums(spec: DatasetSpec) -> dict[str, str]:
+    """Relative path → sha256 from the packaged manifest (empty if none is known)."""
+    if not spec.checksums:
+        return {}
+    ref = resources.files("restbench") / "data" / "datasets" / spec.checksums
+    out = {}
+    for line in ref.read_text().splitlines():
+        if line.strip():
+            digest, rel = line.split(maxsplit=1)
+            out[rel.strip().lstrip("*")] = digest.lower()
+    return out
+
+
+def verify_dataset(spec: DatasetSpec | str, data_root: str | os.PathLike[str] | None = None) -> list[str]:
+    """Problems with a set on disk (missing files, checksum mismatches, wrong count); [] if fine."""
+    spec = spec_of(spec)
+    try:
+        root = find_root(spec, data_root)
+    except DatasetError as exc:
+        return [str(exc)]
+    problems = []
+    for rel, digest in known_checksums(spec).items():
+        p = root / rel
+        if not p.is_file():
+            problems.append(f"missing {rel}")
+        elif file_sha256(p) != digest:
+            problems.append(f"{rel}: sha256 {file_sha256(p)} differs from the known {digest}")
+    if spec.layout != "mat" and spec.count is not None:
+        task = next((t for t in spec.tasks if t not in SR_TASKS), spec.tasks[0])
+        try:
+            n = len(plan_items(spec, root, task, spec.scales[0] if task in SR_TASKS and spec.scales else None))
+        except DatasetError as exc:
+            return problems + [str(exc)]
+        if n != spec.count:
+            problems.append(f"expected {spec.count} images, found {n}")
+    return problems
