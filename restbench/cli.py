@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .profile_cli import add_profile_parser
 
     add_profile_parser(sub, common)
+    from .report_cli import add_report_parsers
+
+    add_report_parsers(sub, common)
     return parser
 
 
