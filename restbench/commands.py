@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .cli import UserError, emit_json
-from .modelinfo import variant_params
+from .modelinfo import ParamCounts
 from .plugins import PluginState
 from .registry import Variant
 
@@ -36,7 +36,7 @@ def level(v: Variant) -> str:
     return " ".join(parts)
 
 
-def variant_row(state: PluginState, v: Variant) -> dict:
+def variant_row(state: PluginState, v: Variant, params: ParamCounts) -> dict:
     from .weights import weights_status
 
     src = v.sources[0].describe() if v.sources else ""
@@ -51,7 +51,7 @@ def variant_row(state: PluginState, v: Variant) -> dict:
         quality=v.quality,
         blind=v.blind,
         channels=v.channels,
-        params=variant_params(state.registry, v),
+        params=params(v),
         weight_file=v.weight_file,
         weight_sources=[s.describe() for s in v.sources],
         source=src,
@@ -62,6 +62,33 @@ def variant_row(state: PluginState, v: Variant) -> dict:
     )
 
 
+def _short_licence(text: str) -> str:
+    return text.split(" (")[0][:34]
+
+
+def _short_source(sources: list[str], weight_file: str | None) -> str:
+    """Where the weights come from, short: 'hf + github', 'github', or 'manual' when no direct link."""
+    if not weight_file:
+        return ""
+    kinds = []
+    for s in sources:
+        kind = "hf" if s.startswith("hf://") else ("github" if "github.com" in s else "url")
+        if kind not in kinds:
+            kinds.append(kind)
+    return " + ".join(kinds) or "manual (see notes)"
+
+
+def print_table(rows: list[dict], file=None) -> None:
+    """Left-aligned plain-text table, as wide as its content."""
+    if not rows:
+        return
+    cols = list(rows[0])
+    width = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    print("  ".join(c.upper().ljust(width[c]) for c in cols).rstrip(), file=file or sys.stdout)
+    for r in rows:
+        print("  ".join(str(r[c]).ljust(width[c]) for c in cols).rstrip(), file=file or sys.stdout)
+
+
 def models(args, state: PluginState) -> int:
     wanted = set(args.filters)
     variants = [
@@ -69,18 +96,25 @@ def models(args, state: PluginState) -> int:
     ]
     if wanted and not variants:
         raise UserError(f"no variants match {sorted(wanted)}; families: {', '.join(sorted(state.registry.architectures))}")
-    rows = [variant_row(state, v) for v in variants]
+    counts = ParamCounts(state.registry, {p.name: p.version for p in state.plugins})
+    rows = [variant_row(state, v, counts) for v in variants]
+    counts.save()
     if args.json:
         emit_json({"variants": rows, "plugin_errors": state.errors})
         return 0
-    import pandas as pd
-
-    df = pd.DataFrame(rows)
-    df["params"] = df["params"].map(lambda n: "?" if n is None or n != n else f"{n / 1e6:.2f}M")
-    df["licence"] = df["licence_weights"].where(df["licence_weights"] != "", df["licence_code"])
-    cols = ["id", "task", "level", "params", "weight_file", "weights", "licence", "source"]
-    with pd.option_context("display.max_colwidth", 70, "display.width", 250):
-        print(df[cols].fillna("").to_string(index=False))
+    table = [
+        dict(
+            id=r["id"],
+            task=r["task"],
+            level=r["level"],
+            params="?" if r["params"] is None else f"{r['params'] / 1e6:.2f}M",
+            weights=r["weights"],
+            licence=_short_licence(r["licence_weights"] or r["licence_code"]),
+            source=_short_source(r["weight_sources"], r["weight_file"]),
+        )
+        for r in rows
+    ]
+    print_table(table)
     print(f"\n{len(rows)} variants from {len(state.plugins)} plugins", file=sys.stderr)
     return 0
 

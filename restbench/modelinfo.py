@@ -1,12 +1,16 @@
 """Facts about registered variants that need the architecture built: parameter counts.
 
 Models are built on PyTorch's ``meta`` device, so counting SwinIR-L's parameters allocates
-nothing; architectures whose constructor needs real tensors fall back to the CPU.
+nothing; architectures whose constructor needs real tensors fall back to the CPU. Building ~60
+variants still takes seconds (meta-device dispatch of SwinIR's mask code), so counts are kept in
+``<cache root>/param_counts.json``, keyed by builder, its module's version and the kwargs.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import json
+import os
+from typing import Any
 
 import torch
 
@@ -17,19 +21,7 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def variant_params(registry: Registry, variant: Variant) -> int | None:
-    """Parameter count of a variant's architecture (None if it cannot be built)."""
-    arch = registry.architectures[variant.arch]
-    return _params(arch.builder, tuple(sorted((k, _freeze(v)) for k, v in variant.arch_kwargs.items())))
-
-
-def _freeze(v):
-    return tuple(_freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
-
-
-@lru_cache(maxsize=None)
-def _params(builder, frozen_kwargs) -> int | None:
-    kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in frozen_kwargs}
+def _count(builder, kwargs: dict[str, Any]) -> int | None:
     for device in ("meta", "cpu"):
         try:
             with torch.device(device):
@@ -37,3 +29,43 @@ def _params(builder, frozen_kwargs) -> int | None:
         except Exception:
             continue
     return None
+
+
+class ParamCounts:
+    """Parameter counts for variants, memoised in memory and on disk."""
+
+    def __init__(self, registry: Registry, versions: dict[str, str] | None = None) -> None:
+        from .cache import cache_root
+
+        self.registry = registry
+        self.versions = versions or {}
+        self.path = cache_root() / "param_counts.json"
+        try:
+            self.known: dict[str, int | None] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.known = {}
+        self.dirty = False
+
+    def key(self, v: Variant) -> str:
+        b = self.registry.architectures[v.arch].builder
+        owner = self.registry.owner.get(f"arch:{v.arch}", "")
+        kw = json.dumps(dict(v.arch_kwargs), sort_keys=True, default=str)
+        return f"{b.__module__}.{b.__qualname__}@{self.versions.get(owner, '')}:{kw}"
+
+    def __call__(self, v: Variant) -> int | None:
+        k = self.key(v)
+        if k not in self.known:
+            self.known[k] = _count(self.registry.architectures[v.arch].builder, dict(v.arch_kwargs))
+            self.dirty = True
+        return self.known[k]
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.known, indent=0, sort_keys=True))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only cache only costs speed

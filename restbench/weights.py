@@ -330,7 +330,9 @@ def resolve_weights(
 
     off = is_offline(offline)
     tried: list[tuple[str, str]] = []
-    for src in variant.sources:
+    # Hub mirrors first (fast CDN, resumable, shared HF cache), release URLs after, whatever order
+    # a plugin listed them in.
+    for src in sorted(variant.sources, key=lambda s: s.hf_repo is None):
         try:
             if src.hf_repo:
                 source = _from_hub(src, dest, expected, offline=off, progress=progress)
