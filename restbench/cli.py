@@ -119,6 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("restbench: interrupted; finished results are kept", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if os.environ.get("RESTBENCH_DEBUG"):
+            raise
+        print(
+            f"restbench: internal error: {type(exc).__name__}: {exc}\n"
+            "  (this is a bug; RESTBENCH_DEBUG=1 shows the traceback — please report it)",
+            file=sys.stderr,
+        )
+        return 3
 
 
 def emit_json(obj) -> None:

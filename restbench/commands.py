@@ -137,11 +137,12 @@ def protocols(args, state: PluginState) -> int:
     from .protocols import PROTOCOLS
 
     if args.json:
-        emit_json({name: p.to_dict() if hasattr(p, "to_dict") else vars(p) for name, p in PROTOCOLS.items()})
+        from dataclasses import asdict
+
+        emit_json({name: asdict(p) for name, p in PROTOCOLS.items()})
         return 0
-    width = max(map(len, PROTOCOLS))
-    for name, p in PROTOCOLS.items():
-        print(f"{name:<{width}}  {p.describe()}")
+    for p in PROTOCOLS.values():
+        print(p.describe())
     return 0
 
 

@@ -3,6 +3,8 @@
 Per family, the variants trained for the set's task and the asked level are picked (Set5 x2 →
 SwinIR classical and lightweight x2, bicubic x2; GoPro → Restormer and Uformer deblurring). A
 family with nothing suitable is reported as skipped with the reason — never silently dropped.
+A blind denoiser runs only when its family has no variant trained for the asked σ, or when it
+is named by id: the papers compare per-σ models, and a blind model is a different claim.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def _suits(v: Variant, tasks: tuple[str, ...], channels: tuple[str, ...], level:
         same_size = [t for t in tasks if t not in SR_TASKS]
         return (same_size[0], None) if same_size else (None, "identity cannot upscale")
     if v.task not in tasks:
-        return None, f"no {'/'.join(tasks)} variant (has {v.task})"
+        return None, f"task:{v.task}"
     if v.channels not in channels:
         return None, f"{v.channels} model, {'/'.join(channels)} test set"
     why = _level_ok(v, v.task, level)
@@ -114,7 +116,14 @@ def make_plan(
     level: Level,
     protocol_override: str | None = None,
     channels: str | None = None,
+    explicit: frozenset[str] = frozenset(),
+    representative: bool = False,
 ) -> Plan:
+    """Jobs for ``variants`` on ``dataset``; ``explicit`` are variant ids the user named.
+
+    ``representative`` keeps one variant per (family, task) — for the demo set, whose numbers
+    only show that each model runs, so running every training-set twin would only cost time.
+    """
     from .protocols import protocol_for
 
     if dataset not in registry.datasets:
@@ -136,15 +145,37 @@ def make_plan(
             families.setdefault(v.arch, []).append(f"{task} needs --{what}")
             continue
         channels_used = v.channels if v.arch != "identity" else ("grey" if chans == ("grey",) else chans[0])
-        proto = protocol_override or protocol_for(v.arch, task, dataset).name
+        if protocol_override:
+            proto = protocol_override
+        else:
+            try:
+                proto = protocol_for(v.arch, task, dataset, channels=1 if channels_used == "grey" else 3).name
+            except KeyError as exc:
+                families.setdefault(v.arch, []).append(f"{task}: {exc.args[0]}")
+                continue
         plan.jobs.append(Job(v, dataset, task, level, channels_used, proto))
+    plan.jobs = _prefer_exact_level(plan.jobs, explicit)
+    if representative:
+        first: dict[tuple[str, str, str], Job] = {}
+        for j in plan.jobs:
+            first.setdefault((j.variant.arch, j.task, j.channels), j)
+        plan.jobs = [j for j in plan.jobs if j.variant.id in explicit or first[(j.variant.arch, j.task, j.channels)] is j]
     planned = {j.variant.arch for j in plan.jobs}
     for fam, reasons in families.items():
         if fam not in planned:
-            plan.skipped.append((fam, _summarise(reasons)))
+            plan.skipped.append((fam, _summarise(reasons, tasks)))
     return plan
 
 
-def _summarise(reasons: list[str]) -> str:
-    uniq = list(dict.fromkeys(r for r in reasons if r))
-    return "; ".join(uniq[:3]) + (" …" if len(uniq) > 3 else "")
+def _prefer_exact_level(jobs: list[Job], explicit: set[str]) -> list[Job]:
+    """Drop blind variants of a family that also has a variant trained for exactly this level."""
+    exact = {(j.variant.arch, j.task) for j in jobs if not j.variant.blind}
+    return [j for j in jobs if not j.variant.blind or j.variant.id in explicit or (j.variant.arch, j.task) not in exact]
+
+
+def _summarise(reasons: list[str], tasks: tuple[str, ...]) -> str:
+    has = list(dict.fromkeys(r[5:] for r in reasons if r.startswith("task:")))
+    other = list(dict.fromkeys(r for r in reasons if r and not r.startswith("task:")))
+    if other:
+        return "; ".join(other[:3]) + (" …" if len(other) > 3 else "")
+    return f"no {'/'.join(tasks)} variant (it has {', '.join(has)})"

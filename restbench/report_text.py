@@ -11,20 +11,21 @@ def _fmt(v, nd):
 
 def print_summary_table(summaries: list[dict], failures: list[dict], file=sys.stdout) -> None:
     if summaries:
-        head = f"{'variant':<44} {'dataset':<10} {'protocol':<18} {'n':>4} {'PSNR':>7} {'SSIM':>7}  note"
+        head = f"{'variant':<40} {'dataset':<9} {'protocol':<18} {'n':>4} {'PSNR':>7} {'SSIM':>7} {'ms/img':>8}  note"
         print(head, file=file)
         print("-" * len(head), file=file)
     for s in summaries:
         note = []
         if s.get("efficiency_only"):
-            note.append("efficiency only: random weights, quality not meaningful")
+            note.append("efficiency only (random weights)")
         if s.get("cached"):
             note.append("from results store")
         if s.get("tiled_images"):
             note.append(f"{s['tiled_images']} image(s) tiled")
+        ms = 1000 * s["forward_s"] / max(s["n_images"], 1) if s.get("forward_s") else None
         print(
-            f"{s['variant']:<44} {s['dataset']:<10} {s['protocol']:<18} {s['n_images']:>4} "
-            f"{_fmt(s.get('psnr'), 2):>7} {_fmt(s.get('ssim'), 4):>7}  {'; '.join(note)}",
+            f"{s['variant']:<40} {s['dataset']:<9} {s['protocol']:<18} {s['n_images']:>4} "
+            f"{_fmt(s.get('psnr'), 2):>7} {_fmt(s.get('ssim'), 4):>7} {_fmt(ms, 0):>8}  {'; '.join(note)}",
             file=file,
         )
     for f in failures:

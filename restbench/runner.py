@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -48,6 +48,7 @@ class RunOptions:
     missing_weights: str = "fail"  # 'fail' or 'random' (efficiency-only rows)
     metrics: tuple[str, ...] = ()
     workers: int = 1
+    family_weight_files: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_args(cls, args, weights: dict[str, str]) -> "RunOptions":
@@ -117,6 +118,18 @@ def to_tensor(img: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))[None]
 
 
+def make_input(sample, protocol, job: Job) -> tuple[torch.Tensor, torch.Tensor]:
+    """(model input, ground truth) as 1xCxHxW float32: the set's own degraded file when it has
+    one (LR_bicubic, blurred frames), else the protocol's degradation applied to the target."""
+    from .protocols import degrade
+
+    target = to_tensor(sample.target)
+    if sample.input is not None:
+        return to_tensor(sample.input), target
+    lq, target = degrade(protocol, target, sigma=job.level.sigma, quality=job.level.quality, scale=job.level.scale)
+    return lq.float(), target.float()
+
+
 def _prefetch(items: Iterator, depth: int) -> Iterator:
     """Run ``items`` in a thread, ``depth`` ahead: decoding and degradation overlap the forward pass."""
     q: queue.Queue = queue.Queue(maxsize=depth)
@@ -145,6 +158,9 @@ def run_plan(state, plan: Plan, opts: RunOptions) -> tuple[list[dict], list[dict
     """Run every job; a failing job is reported and the others still run."""
     summaries, failures = [], []
     device = pick_device(opts.device)
+    for j in plan.jobs:
+        if j.variant.weight_file:
+            opts.family_weight_files.setdefault(j.variant.arch, set()).add(j.variant.weight_file)
     for job in plan.jobs:
         try:
             summaries.append(run_job(state, job, opts, device))
@@ -159,7 +175,7 @@ def _weights_for(job: Job, opts: RunOptions):
     from .weights import WeightsUnavailable, resolve_weights
 
     v = job.variant
-    override = opts.weights.get(v.id) or opts.weights.get(v.arch) or opts.weights.get("all")
+    override = opts.weights.get(v.id) or _family_override(job, opts) or opts.weights.get("all")
     if override == RANDOM:
         return None, None, "random init", True
     if not v.needs_weights:
@@ -174,11 +190,23 @@ def _weights_for(job: Job, opts: RunOptions):
     return wf.path, wf.sha256, wf.source, False
 
 
+def _family_override(job: Job, opts: RunOptions) -> str | None:
+    """``--weights FAMILY=PATH``: for the family variant whose weight file has that name, or, when
+    the name matches none of them, for every variant of the family (a renamed file)."""
+    path = opts.weights.get(job.variant.arch)
+    if path is None or path == RANDOM:
+        return path
+    names = opts.family_weight_files.get(job.variant.arch, set())
+    if Path(path).name in names and Path(path).name != job.variant.weight_file:
+        return None
+    return path
+
+
 def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     from .checkpoint import CheckpointError, load_weights
     from .datasets import DatasetError, load_samples, manifest_hash
     from .modelinfo import count_parameters
-    from .protocols import evaluate, get_protocol, make_input
+    from .protocols import evaluate, get_protocol
 
     v = job.variant
     protocol = get_protocol(job.protocol)
@@ -200,7 +228,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     )
     vers = versions(state, job)
     key_parts = dict(
-        variant=v.id, dataset=job.dataset, manifest=manifest, protocol=protocol.to_dict(),
+        variant=v.id, dataset=job.dataset, manifest=manifest, protocol=asdict(protocol),
         level=vars(job.level), channels=job.channels, task=job.task, settings=settings,
         weights_sha256=wsha, versions={k: vers[k] for k in ("restbench", "plugin_version", "torch")},
         metrics=list(opts.metrics),
@@ -237,8 +265,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         for sample in load_samples(spec, opts.data_root, **sample_args):
             if sample.name in done:
                 continue
-            lq = make_input(sample, protocol, job.level, job.task)
-            x, y = to_tensor(lq), to_tensor(sample.target)
+            x, y = make_input(sample, protocol, job)
             if device.type == "cuda":
                 x, y = x.pin_memory(), y.pin_memory()
             yield sample.name, x, y
@@ -257,7 +284,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
             row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
                        forward_s=round(secs, 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
             if not efficiency_only:
-                row.update(evaluate(out, y, protocol, scale=job.scale))
+                scores = evaluate(out, y, protocol, scale=job.scale)
+                row.update(psnr=scores["psnr"], ssim=scores["ssim"] if "ssim" in protocol.reported else None)
                 row.update(_extra_metrics(out, y, opts.metrics))
             if opts.save_images:
                 _save(out, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
@@ -281,7 +309,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         dataset=job.dataset,
         manifest_hash=manifest,
         protocol=job.protocol,
-        protocol_settings=protocol.to_dict(),
+        protocol_settings=asdict(protocol),
         sigma=job.level.sigma,
         scale=job.level.scale,
         quality=job.level.quality,
@@ -295,7 +323,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         tiled_images=tiled,
         versions=vers,
         git_commit=git_commit(),
-        seed=protocol.to_dict().get("seed"),
+        seed=protocol.degradation.noise_seed,
         started=started,
         finished=datetime.now(timezone.utc).isoformat(),
         wall_s=round(time.perf_counter() - t_wall, 3),

@@ -36,16 +36,16 @@ class Identity(nn.Module):
 
 
 class Bicubic(nn.Module):
-    """MATLAB-style antialiased bicubic upsampling by an integer ``upscale``."""
+    """MATLAB ``imresize(lr, upscale, 'bicubic')`` on the 8-bit LR, as the SR papers' Bicubic rows."""
 
     def __init__(self, upscale: int = 2) -> None:
         super().__init__()
         self.upscale = upscale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        from restbench.imresize import imresize
+        from restbench.degradations import bicubic_upsample
 
-        return imresize(x, self.upscale)
+        return bicubic_upsample(x, self.upscale)
 
 
 @hookimpl
