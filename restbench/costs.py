@@ -14,6 +14,7 @@ import os
 import statistics
 import threading
 import time
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -67,7 +68,8 @@ def count_macs(model: torch.nn.Module, x: torch.Tensor) -> MacCount:
     from fvcore.nn import FlopCountAnalysis
 
     model = model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fvcore traces with torch.jit, which now warns on every use
         fca = FlopCountAnalysis(model, x)
         fca.set_op_handle("aten::scaled_dot_product_attention", _sdpa_handle)
         fca.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
