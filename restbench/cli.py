@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from . import __version__
@@ -83,6 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("targets", nargs="+", metavar="MODEL_OR_VARIANT", help="family names, variant ids or 'all'")
     p.set_defaults(handler="download")
+
+    p = sub.add_parser(
+        "datasets",
+        parents=[common],
+        help="list registered test sets and whether they are on disk",
+        description="List test sets: tasks, image count, licence, and where they were found (or how to get them).",
+    )
+    p.add_argument("--data-root", type=Path, help="also look in DIR/<Name>/")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler="datasets")
+
+    p = sub.add_parser(
+        "download-data",
+        parents=[common],
+        help="fetch and verify test sets",
+        description="Download test sets from their documented sources into --data-root (default: the cache).",
+    )
+    p.add_argument("names", nargs="+", metavar="DATASET")
+    p.add_argument("--data-root", type=Path, help="put the sets in DIR/<Name>/ (default: $RESTBENCH_HOME/datasets)")
+    p.add_argument("--force", action="store_true", help="download again even if present")
+    p.set_defaults(handler="download_data")
 
     from .run_cli import add_run_parser
 

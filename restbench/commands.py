@@ -182,3 +182,39 @@ def download(args, state: PluginState) -> int:
             failed += 1
             print(f"restbench: {v.id}: {exc}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def datasets(args, state: PluginState) -> int:
+    from .datasets import DatasetError, find_root
+
+    rows = []
+    for spec in state.registry.datasets.values():
+        try:
+            where = str(find_root(spec, args.data_root))
+        except DatasetError:
+            where = ""
+        rows.append(dict(name=spec.name, tasks=",".join(spec.tasks) if len(spec.tasks) < 4 else f"all {len(spec.tasks)} tasks", channels="/".join(spec.channels),
+                         images=spec.count or "", found=where or "not found", licence=_short_licence(spec.licence)))
+    if args.json:
+        emit_json({"datasets": rows})
+        return 0
+    print_table(rows)
+    print("\nget a set: restbench download-data NAME, or point --data-root at DIR/<Name>/ (docs/datasets.md)",
+          file=sys.stderr)
+    return 0
+
+
+def download_data(args, state: PluginState) -> int:
+    from .datasets import DatasetError, download_dataset
+
+    failed = 0
+    for name in args.names:
+        if name not in state.registry.datasets:
+            raise UserError(f"unknown dataset {name!r}; registered: {', '.join(sorted(state.registry.datasets))}")
+        try:
+            path = download_dataset(state.registry.datasets[name], args.data_root, force=args.force)
+            print(f"{name}: {path}")
+        except DatasetError as exc:
+            failed += 1
+            print(f"restbench: {name}: {exc}", file=sys.stderr)
+    return 1 if failed else 0
