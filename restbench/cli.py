@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .report_cli import add_report_parsers
 
     add_report_parsers(sub, common)
+    from .analysis_cli import add_analysis_parsers
+
+    add_analysis_parsers(sub, common)
     return parser
 
 

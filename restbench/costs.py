@@ -10,11 +10,10 @@ treats softmax elsewhere).
 
 from __future__ import annotations
 
-import os
 import statistics
-import threading
 import time
 import warnings
+import weakref
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -83,48 +82,53 @@ def count_macs(model: torch.nn.Module, x: torch.Tensor) -> MacCount:
     return MacCount(total, {k: int(v) for k, v in by_op.items()}, groups, skipped)
 
 
-class _RssSampler:
-    """Samples this process's resident set size from /proc while work runs (CPU peak memory).
+def _live_tensor_mode():
+    """A dispatch mode counting bytes of tensors created inside it while they are alive.
 
-    PyTorch's CPU allocator has no peak counter; large tensors are mmap'd and returned to the OS
-    when freed, so sampled RSS growth tracks live tensor memory well enough for ratios.
+    PyTorch's CPU allocator has no peak counter, and process RSS hides reuse of memory freed
+    earlier (a tiled run after an untiled one showed 0 MiB), so on CPU the peak is counted at the
+    operator level: exact for tensors, blind to library scratch buffers (e.g. oneDNN workspaces).
     """
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
 
-    def __init__(self, interval: float = 0.0005) -> None:
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    class LiveTensors(TorchDispatchMode):
+        """Bytes of storages created by the ops run inside it, while any tensor still views them."""
 
-    def rss(self) -> int:
-        try:
-            with open("/proc/self/statm") as f:
-                return int(f.read().split()[1]) * self._page
-        except OSError:
-            import resource
+        def __init__(self) -> None:
+            super().__init__()
+            self.refs: dict[int, list[int]] = {}  # storage data_ptr -> [live tensors, bytes]
+            self.current = self.peak = 0
 
-            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        def _drop(self, key: int) -> None:
+            entry = self.refs.get(key)
+            if entry is None:
+                return
+            entry[0] -= 1
+            if entry[0] == 0:
+                self.current -= entry[1]
+                del self.refs[key]
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
-            time.sleep(self.interval)
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            inputs = {t.untyped_storage().data_ptr() for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor)}
+            out = func(*args, **(kwargs or {}))
+            for t in tree_leaves(out):
+                if not isinstance(t, torch.Tensor):
+                    continue
+                key = t.untyped_storage().data_ptr()
+                if key in self.refs:
+                    self.refs[key][0] += 1
+                elif key in inputs:  # a view of (or in-place op on) memory that predates the measurement
+                    continue
+                else:
+                    n = t.untyped_storage().nbytes()
+                    self.refs[key] = [1, n]
+                    self.current += n
+                    self.peak = max(self.peak, self.current)
+                weakref.finalize(t, self._drop, key)
+            return out
 
-    def __enter__(self) -> "_RssSampler":
-        self.base = self.rss()
-        self.peak = self.base
-        self._t = threading.Thread(target=self._loop, daemon=True)
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._t.join()
-        self.peak = max(self.peak, self.rss())
-
-    @property
-    def growth(self) -> int:
-        return max(self.peak - self.base, 0)
+    return LiveTensors()
 
 
 def peak_memory(fn: Callable[[], Any], device: torch.device) -> tuple[int, str]:
@@ -136,9 +140,10 @@ def peak_memory(fn: Callable[[], Any], device: torch.device) -> tuple[int, str]:
         fn()
         torch.cuda.synchronize(device)
         return torch.cuda.max_memory_allocated(device) - base, "cuda max_memory_allocated"
-    with _RssSampler() as s:
+    mode = _live_tensor_mode()
+    with mode:
         fn()
-    return s.growth, "cpu peak RSS growth (sampled)"
+    return mode.peak, "cpu live-tensor peak (dispatch-level)"
 
 
 @dataclass
