@@ -1,9 +1,10 @@
-"""Facts about registered variants that need the architecture built: parameter counts.
+"""Facts about registered variants that need the architecture built: parameters and MACs.
 
 Models are built on PyTorch's ``meta`` device, so counting SwinIR-L's parameters allocates
 nothing; architectures whose constructor needs real tensors fall back to the CPU. Building ~60
-variants still takes seconds (meta-device dispatch of SwinIR's mask code), so counts are kept in
-``<cache root>/param_counts.json``, keyed by builder, its module's version and the kwargs.
+variants still takes seconds (meta-device dispatch of SwinIR's mask code), and an fvcore MAC count
+costs a traced forward pass, so both are memoised in ``<cache root>/param_counts.json`` and
+``macs.json``, keyed by builder, its plugin's version, the kwargs (and the input size).
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ def _count(builder, kwargs: dict[str, Any]) -> int | None:
 class ParamCounts:
     """Parameter counts for variants, memoised in memory and on disk."""
 
+    filename = "param_counts.json"
+
     def __init__(self, registry: Registry, versions: dict[str, str] | None = None) -> None:
         from .cache import cache_root
 
         self.registry = registry
         self.versions = versions or {}
-        self.path = cache_root() / "param_counts.json"
+        self.path = cache_root() / self.filename
         try:
             self.known: dict[str, int | None] = json.loads(self.path.read_text())
         except (OSError, ValueError):
@@ -69,3 +72,17 @@ class ParamCounts:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only cache only costs speed
+
+
+class MacCounts(ParamCounts):
+    """fvcore MAC counts of a variant at an input size, memoised like :class:`ParamCounts`."""
+
+    filename = "macs.json"
+
+    def get(self, v: Variant, size: tuple[int, ...], compute) -> dict:
+        k = f"{self.key(v)}@{'x'.join(map(str, size))}"
+        if k not in self.known:
+            self.known[k] = compute()
+            self.dirty = True
+            self.save()
+        return self.known[k]

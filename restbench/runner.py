@@ -249,6 +249,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         except CheckpointError as exc:
             raise JobFailed(str(exc)) from None
     model = model.eval().to(device)
+    plain_model = model  # fvcore traces the eager module, never a compiled one
     params = count_parameters(model)
     if opts.forward.channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -260,6 +261,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     forward_s = 0.0
     rows = list(done.values())
     tiled = sum(1 for r in rows if r.get("tiled"))
+    macs: dict | None = None
 
     def prepared():
         for sample in load_samples(spec, opts.data_root, **sample_args):
@@ -280,6 +282,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
             x = x.to(device, non_blocking=True)
             y = y.to(device, non_blocking=True)
             out, secs, was_tiled = _forward(model, x, v.input, job.scale, opts.forward, device)
+            if macs is None:
+                macs = _macs_at(state, job, plain_model, x)
             forward_s += secs
             row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
                        forward_s=round(secs, 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
@@ -317,6 +321,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         n_images=len(rows),
         efficiency_only=efficiency_only,
         params=params,
+        **(macs or dict(macs=None)),
         weights=dict(file=v.weight_file, sha256=wsha, source=wsource),
         device=device_name(device),
         settings=settings,
@@ -364,6 +369,29 @@ def _forward(model, x, spec, scale, settings: ForwardSettings, device) -> tuple[
                                 precision=settings.precision, channels_last=settings.channels_last)
         out, secs = timed(retry)
         return out, secs, True
+
+
+def _macs_at(state, job: Job, model, x: torch.Tensor) -> dict:
+    """fvcore MACs of one untiled forward at the first image's padded size (the run's cost figure).
+
+    Memoised on disk per architecture and size: the count costs a traced forward pass.
+    """
+    from .costs import count_macs
+    from .inference import pad
+    from .modelinfo import MacCounts
+
+    xp, _ = pad(x, job.variant.input)
+
+    def compute() -> dict:
+        try:
+            with torch.inference_mode(False), torch.no_grad():
+                m = count_macs(model, xp)
+        except Exception as exc:  # a model fvcore cannot trace still gets its quality numbers
+            return dict(macs=None, macs_error=f"{type(exc).__name__}: {exc}"[:200])
+        return dict(macs=m.total, macs_by_group=m.by_group, macs_input_size=list(xp.shape[-2:]))
+
+    counts = MacCounts(state.registry, {p.name: p.version for p in state.plugins})
+    return counts.get(job.variant, tuple(xp.shape[1:]), compute)
 
 
 def _extra_metrics(out: torch.Tensor, target: torch.Tensor, names: tuple[str, ...]) -> dict:

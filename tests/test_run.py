@@ -72,6 +72,8 @@ def test_finished_job_is_not_recomputed_and_force_recomputes(shared_dir, tmp_pat
     _, second, _ = run_json(capsys, *args)
     (a,), (b,) = first["results"], second["results"]
     assert not a.get("cached") and b["cached"] is True
+    # MACs at the test images' size (Set12 starts with 256x256): 17 3x3 convs at every pixel
+    assert a["macs"] == (64 * 9 + 15 * 64 * 64 * 9 + 64 * 9) * 256 * 256 and a["macs_input_size"] == [256, 256]
     assert a["psnr"] == b["psnr"] and a["job_key"] == b["job_key"]
     _, third, _ = run_json(capsys, *args, "--force")
     assert not third["results"][0].get("cached") and third["results"][0]["started"] != a["started"]
