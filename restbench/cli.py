@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -122,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # fvcore traces with torch.jit, which warns on every use since torch 2.10; it says nothing to users.
+    warnings.filterwarnings("ignore", message=r".*torch\.jit\.(script|trace).*deprecated", category=FutureWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

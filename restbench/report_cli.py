@@ -76,6 +76,11 @@ def add_report_parsers(sub, common) -> None:
     p.add_argument("--models", default="all", help="'all', family names or variant ids, comma-separated")
     p.add_argument("--dataset", action="append", default=[], help="only these test sets (comma-separated, repeatable)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.add_argument("--run", action="store_true",
+                   help="first run every claim reachable here (test set on disk, weights cached or --weights)")
+    p.add_argument("--data-root", type=Path, help="with --run: directory holding <Dataset>/ folders")
+    p.add_argument("--weights", action="append", default=[], metavar="ID=PATH", help="with --run: local checkpoints")
+    p.add_argument("--no-progress", action="store_true", help="with --run: no progress bars")
     p.set_defaults(handler=handle_verify)
 
     lb = sub.add_parser("leaderboard", help="leaderboard maintenance (publish)")
@@ -142,6 +147,18 @@ def handle_report(args, state) -> int:
 def handle_verify(args, state) -> int:
     from .report import latest_per_job, level_label, load_store
     from .verdict import NOT_CLAIMED, judge_in
+
+    if args.run:
+        from .cache import results_dir
+        from .claims_run import run_claims
+        from .weights import parse_weight_overrides
+
+        args.results = args.results or results_dir(create=True)
+        try:
+            overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        run_claims(state, args, overrides)
 
     wanted = set(_split([args.models])) - {"all"}
     sets = {d.lower() for d in _split(args.dataset)}
