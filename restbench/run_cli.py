@@ -59,7 +59,8 @@ def add_run_parser(sub, common) -> None:
     g.add_argument("--tile", type=int, help="tiled inference with SIZE×SIZE tiles (bounded memory)")
     g.add_argument("--tile-overlap", type=int, default=32, help="overlap between tiles in pixels (default 32)")
     g.add_argument("--self-ensemble", action="store_true", help="average over the 8 flips/rotations (x8)")
-    g.add_argument("--workers", type=int, default=1, help="threads decoding/degrading images ahead of the model")
+    g.add_argument("--prefetch", type=int, default=2, metavar="N",
+                   help="images a background thread decodes and degrades ahead of the model (default 2)")
     g = p.add_argument_group("outputs")
     g.add_argument("--results", type=Path, help="results store directory (default: $RESTBENCH_HOME/results)")
     g.add_argument("--save-images", type=Path, metavar="DIR", help="write restored images as PNG")

@@ -47,7 +47,7 @@ class RunOptions:
     weights: dict[str, str] = field(default_factory=dict)
     missing_weights: str = "fail"  # 'fail' or 'random' (efficiency-only rows)
     metrics: tuple[str, ...] = ()
-    workers: int = 1
+    prefetch: int = 2
     family_weight_files: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
@@ -73,7 +73,7 @@ class RunOptions:
             weights=weights,
             missing_weights=getattr(args, "missing_weights", None) or ("random" if args.dataset == "demo" else "fail"),
             metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
-            workers=max(1, args.workers),
+            prefetch=max(1, args.prefetch),
         )
 
 
@@ -274,11 +274,11 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
 
     from tqdm import tqdm
 
-    total = None
+    total = min(x for x in (spec.count, opts.limit) if x) if (spec.count or opts.limit) else None
     bar = tqdm(desc=f"{v.id} @ {job.dataset}", unit="img", disable=not opts.progress, file=sys.stderr,
                total=total, initial=len(rows), leave=False)
     try:
-        for name, x, y in _prefetch(prepared(), depth=max(2, opts.workers)):
+        for name, x, y in _prefetch(prepared(), depth=opts.prefetch):
             x = x.to(device, non_blocking=True)
             y = y.to(device, non_blocking=True)
             out, secs, was_tiled = _forward(model, x, v.input, job.scale, opts.forward, device)
