@@ -9,12 +9,13 @@ recorded in :data:`PluginState.errors` with a one-line reason; the others still 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata as md
 import os
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pluggy
 
@@ -46,15 +47,26 @@ def _env_list(name: str) -> list[str]:
 
 
 def _dist_version(module: ModuleType, dist: md.Distribution | None = None) -> str:
+    """The version of the distribution a plugin came from (entry points carry it for free)."""
     if dist is not None:
         return dist.version
     top = module.__name__.split(".")[0]
-    for dist_name in md.packages_distributions().get(top, []):
+    if top == "restbench":
+        from . import __version__
+
+        return __version__
+    for dist_name in _packages_distributions().get(top, []):
         try:
             return md.version(dist_name)
         except md.PackageNotFoundError:
             pass
     return getattr(module, "__version__", "unknown")
+
+
+@functools.lru_cache(maxsize=1)
+def _packages_distributions() -> Mapping[str, list[str]]:
+    """Reads every installed package's file list (~0.4 s): once per process, and only for --plugin."""
+    return md.packages_distributions()
 
 
 def load_plugins(extra: Iterable[str] = (), autoload: bool | None = None) -> PluginState:

@@ -302,10 +302,8 @@ def evaluate(
     p = get_protocol(protocol)
     crop = p.crop_pixels(scale)
     y_mode = p.y_mode if p.colour == "y" else None
-    ps = metrics.psnr(output, target, crop=crop, y_mode=y_mode, uint8=p.uint8)
-    ss = metrics.ssim(
-        output, target, flavour=p.ssim, crop=crop, y_mode=y_mode, uint8=p.uint8,
-        data_range=p.ssim_data_range,
+    ps, ss = metrics.psnr_ssim(
+        output, target, flavour=p.ssim, crop=crop, y_mode=y_mode, uint8=p.uint8, data_range=p.ssim_data_range,
     )
     ps_l, ss_l = ps.cpu().tolist(), ss.cpu().tolist()
     return {
