@@ -221,9 +221,9 @@ def _one_job(jobs, skipped, what: str):
 
 def handle_explain(args, state) -> int:
     from .explain import explain_outputs, format_table, scorings_for
-    from .inference import ForwardSettings, pick_device
+    from .inference import pick_device, prepare_model
     from .protocols import get_protocol
-    from .runner import JobFailed, _forward
+    from .runner import JobFailed, _forward, forward_settings
     from .verdict import find_claim
 
     jobs, skipped = plan_jobs(state, args.variant, args)
@@ -239,9 +239,12 @@ def handle_explain(args, state) -> int:
     protocol = get_protocol(job.protocol)
     scorings = scorings_for(protocol, job.scale, task=job.task, alt_crop=args.alt_crop, pyiqa=not args.no_pyiqa)
 
+    fwd = forward_settings(state, job.variant, opts)  # the same forward as `restbench run`
+    model = prepare_model(loaded.model, fwd)
+
     def outputs():
         for name, x, y in iter_inputs(state, job, opts):
-            out, _, _ = _forward(loaded.model, x.to(device), job.variant.input, job.scale, ForwardSettings(), device)
+            out, _, _ = _forward(model, x.to(device), job.variant.input, job.scale, fwd, device)
             yield name, out, y.to(device)
 
     result = explain_outputs(outputs(), scorings, scale=job.scale)

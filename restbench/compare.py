@@ -163,9 +163,9 @@ def compare_image(
 ) -> tuple[Path, list[Panel]]:
     """Run each job's model on one image and draw the grid; returns the PNG path and the panels."""
     from .analysis_cli import load_model
-    from .inference import ForwardSettings, pick_device
+    from .inference import pick_device, prepare_model
     from .protocols import evaluate, get_protocol
-    from .runner import JobFailed, _forward, make_input
+    from .runner import JobFailed, _forward, forward_settings, make_input
 
     device = pick_device(opts.device)
     for j in jobs:
@@ -191,8 +191,10 @@ def compare_image(
             loaded = load_model(state, job, opts, device)
             if not loaded.trained:
                 raise JobFailed("random weights: its output would show nothing (pass --weights ID=PATH)")
+            fwd = forward_settings(state, job.variant, opts)
             with torch.inference_mode():
-                y_hat, _, _ = _forward(loaded.model, x.to(device), job.variant.input, job.scale, ForwardSettings(), device)
+                y_hat, _, _ = _forward(prepare_model(loaded.model, fwd), x.to(device), job.variant.input, job.scale, fwd,
+                                       device)
             p = evaluate(y_hat, y.to(device), protocol, scale=job.scale)["psnr"]
             panels.append(Panel(title, to_display(y_hat), f"{p:.2f} dB ({protocol.name})"))
         except JobFailed as exc:

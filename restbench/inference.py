@@ -143,6 +143,13 @@ class ForwardSettings:
     channels_last: bool = False
 
 
+def prepare_model(model: torch.nn.Module, settings: ForwardSettings) -> torch.nn.Module:
+    """Put the weights in the memory format the settings ask for (inputs follow in :func:`restore`)."""
+    if settings.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
 def autocast(device: torch.device, precision: str):
     dtype = PRECISIONS[precision]
     if dtype is None:

@@ -127,6 +127,9 @@ class Architecture:
     code: str = ""
     licence: str = ""
     description: str = ""
+    # NHWC memory format is faster for this architecture (plain convolution stacks); restbench
+    # uses it unless told --no-channels-last. Outputs are unchanged to float32 rounding.
+    prefers_channels_last: bool = False
 
 
 # A registered test set is a DatasetSpec (name, tasks, layout, sources, checksums, licence).

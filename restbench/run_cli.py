@@ -54,7 +54,8 @@ def add_run_parser(sub, common) -> None:
     g = p.add_argument_group("execution")
     g.add_argument("--device", default="auto", help="auto (CUDA when available), cuda, cuda:1, cpu")
     g.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp32", help="autocast precision")
-    g.add_argument("--channels-last", action="store_true", help="NHWC memory format (faster convs on GPU)")
+    g.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                   help="NHWC memory format; default: on for architectures that declare it faster (DnCNN)")
     g.add_argument("--compile", action="store_true", help="torch.compile the model first")
     g.add_argument("--tile", type=int, help="tiled inference with SIZE×SIZE tiles (bounded memory)")
     g.add_argument("--tile-overlap", type=int, default=32, help="overlap between tiles in pixels (default 32)")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from . import __version__
-from .inference import ForwardSettings, is_oom, pick_device, restore
+from .inference import ForwardSettings, is_oom, pick_device, prepare_model, restore
 from .plan import Job, Plan
 from .results import JobStore, job_key
 
@@ -48,6 +48,7 @@ class RunOptions:
     missing_weights: str = "fail"  # 'fail' or 'random' (efficiency-only rows)
     metrics: tuple[str, ...] = ()
     prefetch: int = 2
+    channels_last_auto: bool = True  # use NHWC where the architecture says it is faster
     family_weight_files: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
@@ -61,8 +62,9 @@ class RunOptions:
                 tile_overlap=args.tile_overlap,
                 self_ensemble=args.self_ensemble,
                 precision=args.precision,
-                channels_last=args.channels_last,
+                channels_last=bool(args.channels_last),
             ),
+            channels_last_auto=args.channels_last is None,
             compile=args.compile,
             limit=args.limit,
             data_root=args.data_root,
@@ -202,6 +204,14 @@ def _family_override(job: Job, opts: RunOptions) -> str | None:
     return path
 
 
+def forward_settings(state, variant, opts: RunOptions) -> ForwardSettings:
+    """The run's forward settings for one variant: NHWC where its architecture says it is faster."""
+    fwd = opts.forward
+    if opts.channels_last_auto and state.registry.architectures[variant.arch].prefers_channels_last:
+        fwd = replace(fwd, channels_last=True)
+    return fwd
+
+
 def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     from .checkpoint import CheckpointError, load_weights
     from .datasets import DatasetError, load_samples, manifest_hash
@@ -211,6 +221,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     v = job.variant
     protocol = get_protocol(job.protocol)
     spec = state.registry.datasets[job.dataset]
+    fwd = forward_settings(state, v, opts)
     wpath, wsha, wsource, efficiency_only = _weights_for(job, opts)
     sample_args = dict(
         task=job.task, sigma=job.level.sigma, scale=job.level.scale, quality=job.level.quality,
@@ -221,9 +232,9 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     except DatasetError as exc:
         raise JobFailed(str(exc)) from None
     settings = dict(
-        tile=opts.forward.tile, tile_overlap=opts.forward.tile_overlap if opts.forward.tile else None,
-        self_ensemble=opts.forward.self_ensemble, precision=opts.forward.precision,
-        channels_last=opts.forward.channels_last, compile=opts.compile, device_type=device.type,
+        tile=fwd.tile, tile_overlap=fwd.tile_overlap if fwd.tile else None,
+        self_ensemble=fwd.self_ensemble, precision=fwd.precision,
+        channels_last=fwd.channels_last, compile=opts.compile, device_type=device.type,
         limit=opts.limit, efficiency_only=efficiency_only,
     )
     vers = versions(state, job)
@@ -251,8 +262,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     model = model.eval().to(device)
     plain_model = model  # fvcore traces the eager module, never a compiled one
     params = count_parameters(model)
-    if opts.forward.channels_last:
-        model = model.to(memory_format=torch.channels_last)
+    model = prepare_model(model, fwd)
     if opts.compile:
         model = torch.compile(model)
 
@@ -281,7 +291,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         for name, x, y in _prefetch(prepared(), depth=opts.prefetch):
             x = x.to(device, non_blocking=True)
             y = y.to(device, non_blocking=True)
-            out, secs, was_tiled = _forward(model, x, v.input, job.scale, opts.forward, device)
+            out, secs, was_tiled = _forward(model, x, v.input, job.scale, fwd, device)
             if macs is None:
                 macs = _macs_at(state, job, plain_model, x)
             forward_s += secs

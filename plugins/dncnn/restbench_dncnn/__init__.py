@@ -17,6 +17,7 @@ def register_models(register):
             code="https://github.com/cszn/KAIR/blob/master/models/network_dncnn.py",
             licence="MIT",
             description="residual CNN denoiser, 17/20 conv layers",
+            prefers_channels_last=True,  # 1.2-1.8x faster on CPU (benchmarks/README.md), same scores
         ),
         variants=VARIANTS,
     )
