@@ -222,6 +222,16 @@ def publish(folder: Path, repo: str, *, endpoint: str | None = None, path_in_rep
                              path_in_repo=path_in_repo, commit_message=commit_message)
 
 
+def _one_line(exc: BaseException) -> str:
+    """huggingface_hub's HTTP errors span lines (status and URL, an MDN link, the hub's own message);
+    a CLI error is one line, so keep the status and the hub's words and drop the link."""
+    lines = [ln.strip() for ln in str(exc).splitlines()
+             if ln.strip() and not ln.strip().startswith("For more information check")]
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    hint = " (check HF_TOKEN or `hf auth login`)" if status in (401, 403) else ""
+    return f"{type(exc).__name__}: {' — '.join(lines) or repr(exc)}{hint}"
+
+
 def handle_publish(args, state) -> int:
     boards = _write(args, state)
     print(f"wrote {len(boards)} board(s) to {args.out}", file=sys.stderr)
@@ -231,6 +241,6 @@ def handle_publish(args, state) -> int:
         info = publish(args.out, args.repo, endpoint=args.endpoint, path_in_repo=args.path_in_repo,
                        commit_message=args.commit_message)
     except Exception as exc:  # network, auth, offline mode: the boards are written, say why the push failed
-        raise UserError(f"upload to {args.repo} failed: {type(exc).__name__}: {exc}") from None
+        raise UserError(f"upload to {args.repo} failed: {_one_line(exc)}") from None
     print(getattr(info, "commit_url", None) or f"uploaded {args.out} to {args.repo}")
     return 0

@@ -11,12 +11,17 @@ the linked one wins, as for LFS files whose etag is the sha256) and ``Content-Le
 ``X-Linked-Size``; a missing file is a 404 with ``X-Error-Code: EntryNotFound``, which
 huggingface_hub maps to RemoteEntryNotFoundError without retrying.
 
+``HubUploadServer`` is the write side: just enough of the hub for ``HfApi.create_repo`` and
+``upload_folder`` (see its docstring), recording every repo, preupload and commit it received.
+
 The server binds 127.0.0.1 only, runs in one daemon thread, and stops on ``__exit__``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -58,7 +63,7 @@ class LoopbackServer:
     def __enter__(self) -> "LoopbackServer":
         owner = self
 
-        class Handler(_Handler):
+        class Handler(self._handler_base()):  # type: ignore[misc]
             server_owner = owner
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -72,6 +77,10 @@ class LoopbackServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+    def _handler_base(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler; subclasses serving other routes return their own."""
+        return _Handler
 
     @property
     def url(self) -> str:
@@ -157,3 +166,131 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(payload)
+
+
+# ---------------------------------------------------------------- hub upload (create_repo + upload_folder)
+
+UPLOAD_ROUTE = re.compile(r"^/api/(model|dataset|space)s/(.+)/(preupload|commit)/([^/]+)$")
+
+
+@dataclass
+class Commit:
+    """One commit as the fake hub received it: the ndjson header and the decoded files."""
+
+    repo_type: str
+    repo_id: str
+    revision: str
+    header: dict
+    files: dict[str, bytes]
+    other_lines: list[dict]
+    oid: str
+
+
+class HubUploadServer(LoopbackServer):
+    """Just enough of the HF hub's write API for ``HfApi.create_repo`` + ``upload_folder``.
+
+    Checked against huggingface_hub 2.4 (``hf_api.create_repo``, ``_commit_api._fetch_upload_modes``
+    / ``_send_commit``, and ``_upload_pipeline``, the path taken when hf_xet is installed):
+
+    - ``POST /api/repos/create`` with JSON ``{name, organization, type, ...}`` -> ``{"url": ...}``;
+      a repo created before answers 409, which ``exist_ok=True`` accepts.
+    - ``POST /api/validate-yaml`` with ``{content, repoType}``: ``upload_folder`` sends a README.md's
+      text here first to check its metadata -> no errors, no warnings.
+    - ``POST /api/{type}s/{repo_id}/preupload/{revision}`` with ``{"files": [{path, sample, size}]}``
+      -> every file ``uploadMode: "regular"`` (so no LFS/xet transfer is needed), ``shouldIgnore:
+      false`` and no ``oid`` (so nothing is dropped as unchanged).
+    - ``POST /api/{type}s/{repo_id}/commit/{revision}``, an ndjson body: a ``header`` line
+      (summary, description) then one ``file`` line per file with base64 ``content`` ->
+      ``{commitUrl, commitOid}``.
+
+    ``fail_status`` makes every ``/api`` route answer that status with a JSON error body, as the
+    hub does for a bad token (401) or an outage (5xx). Anything else is a 404 and is kept in
+    ``unrouted`` so a test notices when huggingface_hub starts calling something new.
+    """
+
+    def __init__(self, *, fail_status: int | None = None) -> None:
+        super().__init__({}, hub=True)
+        self.fail_status = fail_status
+        self.repos: dict[str, dict] = {}
+        self.validated: list[dict] = []
+        self.preuploads: list[dict] = []
+        self.commits: list[Commit] = []
+        self.unrouted: list[Request] = []
+
+    def _handler_base(self) -> type[BaseHTTPRequestHandler]:
+        return _UploadHandler
+
+
+class _UploadHandler(BaseHTTPRequestHandler):
+    server_owner: HubUploadServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects from a real hub
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _reply(self, status: int, doc: dict, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        srv = self.server_owner
+        body = self._body() if method == "POST" else b""
+        path = self.path.split("?", 1)[0]
+        req = Request(method, self.path, dict(self.headers.items()))
+        srv.log(req)
+        if srv.fail_status is not None:
+            return self._reply(srv.fail_status, {"error": "Invalid credentials in Authorization header"
+                                                 if srv.fail_status == 401 else "Internal Error"})
+        if method == "POST" and path == "/api/repos/create":
+            doc = json.loads(body)
+            repo_id = f"{doc['organization']}/{doc['name']}" if doc.get("organization") else doc["name"]
+            prefix = {"dataset": "datasets/", "space": "spaces/"}.get(doc.get("type") or "model", "")
+            with srv._lock:
+                existed = repo_id in srv.repos
+                srv.repos.setdefault(repo_id, doc)
+            if existed:
+                return self._reply(409, {"error": "You already created this dataset repo", "url": f"{srv.url}/{prefix}{repo_id}"})
+            return self._reply(200, {"url": f"{srv.url}/{prefix}{repo_id}", "name": repo_id})
+        if method == "POST" and path == "/api/validate-yaml":
+            with srv._lock:
+                srv.validated.append(json.loads(body))
+            return self._reply(200, {"errors": [], "warnings": []})
+        m = UPLOAD_ROUTE.match(path)
+        if method == "POST" and m:
+            repo_type, repo_id, action, revision = m.groups()
+            if repo_id not in srv.repos:
+                return self._reply(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+            if action == "preupload":
+                doc = json.loads(body)
+                with srv._lock:
+                    srv.preuploads.append(doc)
+                files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in doc["files"]]
+                return self._reply(200, {"files": files, "commitOid": COMMIT})
+            lines = [json.loads(line) for line in body.splitlines() if line.strip()]
+            header = next(line["value"] for line in lines if line["key"] == "header")
+            files = {line["value"]["path"]: base64.b64decode(line["value"]["content"])
+                     for line in lines if line["key"] == "file" and line["value"].get("encoding") == "base64"}
+            others = [line for line in lines if line["key"] not in ("header", "file")]
+            oid = hashlib.sha1(body).hexdigest()
+            with srv._lock:
+                srv.commits.append(Commit(repo_type, repo_id, revision, header, files, others, oid))
+            return self._reply(200, {"commitUrl": f"{srv.url}/{repo_type}s/{repo_id}/commit/{oid}",
+                                     "commitOid": oid, "success": True})
+        with srv._lock:
+            srv.unrouted.append(req)
+        return self._reply(404, {"error": f"no route for {method} {path}"})
