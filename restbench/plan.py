@@ -153,7 +153,7 @@ def make_plan(
             except KeyError as exc:
                 families.setdefault(v.arch, []).append(f"{task}: {exc.args[0]}")
                 continue
-        plan.jobs.append(Job(v, dataset, task, level, channels_used, proto))
+        plan.jobs.append(Job(v, dataset, task, _only(level, what), channels_used, proto))
     plan.jobs = _prefer_exact_level(plan.jobs, explicit)
     if representative:
         first: dict[tuple[str, str, str], Job] = {}
@@ -165,6 +165,11 @@ def make_plan(
         if fam not in planned:
             plan.skipped.append((fam, _summarise(reasons, tasks)))
     return plan
+
+
+def _only(level: Level, what: str | None) -> Level:
+    """The level a task actually uses (the demo passes σ, scale and quality to every task)."""
+    return Level(**{what: level.get(what)}) if what else Level()
 
 
 def _prefer_exact_level(jobs: list[Job], explicit: set[str]) -> list[Job]:
