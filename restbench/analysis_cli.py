@@ -176,18 +176,10 @@ def run_options(args, missing: str = "fail"):
 
 def load_model(state, job, opts, device: torch.device) -> Loaded:
     """Build the job's variant and load its weights (raises :class:`restbench.runner.JobFailed`)."""
-    from .checkpoint import CheckpointError, load_weights
-    from .runner import JobFailed, _weights_for
+    from .runner import _weights_for, build_for
 
-    v = job.variant
     path, sha, source, random_init = _weights_for(job, opts)
-    model = state.registry.architectures[v.arch].builder(**v.arch_kwargs)
-    if path is not None:
-        try:
-            load_weights(model, path, key=v.checkpoint_key)
-        except CheckpointError as exc:
-            raise JobFailed(str(exc)) from None
-    return Loaded(job, model.eval().to(device), not random_init, source, sha)
+    return Loaded(job, build_for(state, job.variant, path).to(device), not random_init, source, sha)
 
 
 def iter_inputs(state, job, opts) -> Iterator[tuple[str, torch.Tensor, torch.Tensor]]:

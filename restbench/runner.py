@@ -204,6 +204,19 @@ def _family_override(job: Job, opts: RunOptions) -> str | None:
     return path
 
 
+def build_for(state, v, weights_path) -> torch.nn.Module:
+    """The variant's architecture in eval mode, with its checkpoint loaded when there is one."""
+    from .checkpoint import CheckpointError, load_weights
+
+    model = state.registry.architectures[v.arch].builder(**v.arch_kwargs)
+    if weights_path is not None:
+        try:
+            load_weights(model, weights_path, key=v.checkpoint_key)
+        except CheckpointError as exc:
+            raise JobFailed(str(exc)) from None
+    return model.eval()
+
+
 def forward_settings(state, variant, opts: RunOptions) -> ForwardSettings:
     """The run's forward settings for one variant: NHWC where its architecture says it is faster."""
     fwd = opts.forward
@@ -213,7 +226,6 @@ def forward_settings(state, variant, opts: RunOptions) -> ForwardSettings:
 
 
 def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
-    from .checkpoint import CheckpointError, load_weights
     from .datasets import DatasetError, load_samples, manifest_hash
     from .modelinfo import count_parameters
     from .protocols import evaluate, get_protocol
@@ -253,13 +265,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         store.discard()
     done = store.resume()
 
-    model = state.registry.architectures[v.arch].builder(**v.arch_kwargs)
-    if wpath is not None:
-        try:
-            load_weights(model, wpath, key=v.checkpoint_key)
-        except CheckpointError as exc:
-            raise JobFailed(str(exc)) from None
-    model = model.eval().to(device)
+    model = build_for(state, v, wpath).to(device)
     plain_model = model  # fvcore traces the eager module, never a compiled one
     params = count_parameters(model)
     model = prepare_model(model, fwd)
