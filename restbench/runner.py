@@ -160,6 +160,10 @@ def run_plan(state, plan: Plan, opts: RunOptions) -> tuple[list[dict], list[dict
     """Run every job; a failing job is reported and the others still run."""
     summaries, failures = [], []
     device = pick_device(opts.device)
+    if device.type == "cpu" and plan.jobs:  # metrics run where the images are
+        from .metrics import warm_up_in_background
+
+        warm_up_in_background()
     for j in plan.jobs:
         if j.variant.weight_file:
             opts.family_weight_files.setdefault(j.variant.arch, set()).add(j.variant.weight_file)
