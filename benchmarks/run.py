@@ -251,11 +251,15 @@ def bench_metrics(repeat: int = 7, threads: int | None = None) -> dict:
             speedup_psnr_ssim=ratio(t["reference"], t["psnr_ssim"]),
             max_abs_deviation=dev,
         )
-    return dict(threads=torch.get_num_threads(), cv2_threads=_cv2().getNumThreads(), workloads=results)
+    return dict(
+        threads=torch.get_num_threads(), cv2_threads=_cv2().getNumThreads(),
+        numba_kernels=M._numba() is not None, workloads=results,
+    )
 
 
 def print_metrics(res: dict) -> None:
-    print(f"[metrics] torch threads {res['threads']}, cv2 threads {res['cv2_threads']} (target: >= 10x, equal to 1e-6)")
+    path = "numba kernels" if res.get("numba_kernels") else "OpenCV/torch fallback (no numba or RESTBENCH_NO_NUMBA)"
+    print(f"[metrics] torch threads {res['threads']}, cv2 threads {res['cv2_threads']}, {path} (target: >= 10x, equal to 1e-6)")
     for name, r in res["workloads"].items():
         s = r["seconds"]
         print(f"  {name}: {r['images']} images, {r['pixels'] / 1e6:.2f} Mpx")

@@ -3,12 +3,13 @@
 Everything takes batched tensors ``(N, C, H, W)`` with values in [0, 1] on any device and
 returns one float64 value per image, shape ``(N,)``. Internally images are moved to the
 [0, 255] scale in float64 (what the numpy/MATLAB references use), so a GPU run is the same code
-with tensors on another device. On CPU the SSIM window filter goes through OpenCV's separable
-float64 filter when it is installed (same numbers to ~1e-13, about twice as fast as torch there).
+with tensors on another device. On CPU, numba kernels (:mod:`restbench.metrics_numba`) do the
+8-bit rounding + luma (bit-identical), the SSIM statistics and map (fused, float64) and the PSNR
+sum; without numba the same formulas run through OpenCV's separable float64 filter or torch.
 
 Speed (``benchmarks/run.py metrics``): float64 is needed — float32 statistics, even mean-centred,
-move the per-image SSIM by ~1.5e-6 — so the cost is four separable 11-tap float64 filterings
-plus ~20 elementwise passes per pixel; :func:`psnr_ssim` prepares the images once for both.
+move the per-image SSIM by ~1.5e-6. The numba path is 11–17x BasicSR's numpy/cv2 reference;
+:func:`psnr_ssim` prepares the images once for both metrics.
 
 Choices that change the numbers, and where they come from:
 
@@ -353,7 +354,9 @@ def warm_up_in_background(windows: tuple[int, ...] = (11,)) -> threading.Thread 
     return t
 
 
-def _fused_cpu(a: torch.Tensor, b: torch.Tensor, taps: torch.Tensor, c1: float, c2: float, pad: int = 0) -> torch.Tensor | None:
+def _fused_cpu(
+    a: torch.Tensor, b: torch.Tensor, taps: torch.Tensor, c1: float, c2: float, pad: int = 0
+) -> torch.Tensor | None:
     """Per-image mean SSIM through the fused numba kernel (CPU float64 only), else None.
 
     Each channel's map mean, then the mean over channels (all maps have the same size, so this

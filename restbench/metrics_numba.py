@@ -128,7 +128,10 @@ def _levels(img, n, c, top, left, out):
 def _y_exact(img, n, top, left, out):
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            out[i, j] = 16.0 + ((_CR * _level(img[n, 0, top + i, left + j]) + _CG * _level(img[n, 1, top + i, left + j])) + _CB * _level(img[n, 2, top + i, left + j])) / 255.0
+            r = _level(img[n, 0, top + i, left + j])
+            g = _level(img[n, 1, top + i, left + j])
+            b = _level(img[n, 2, top + i, left + j])
+            out[i, j] = 16.0 + ((_CR * r + _CG * g) + _CB * b) / 255.0
 
 
 @numba.njit(nogil=True, cache=True)
@@ -148,8 +151,10 @@ def _y_basicsr(img, n, top, left, out, to_u8):
 def _y_kair(img, n, top, left, out):
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            y = ((_level(img[n, 0, top + i, left + j]) * _CR + _level(img[n, 1, top + i, left + j]) * _CG) + _level(img[n, 2, top + i, left + j]) * _CB) / 255.0 + 16.0
-            out[i, j] = np.rint(y)
+            r = _level(img[n, 0, top + i, left + j])
+            g = _level(img[n, 1, top + i, left + j])
+            b = _level(img[n, 2, top + i, left + j])
+            out[i, j] = np.rint(((r * _CR + g * _CG) + b * _CB) / 255.0 + 16.0)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -157,8 +162,10 @@ def _y_matlab(img, n, top, left, out):
     """MATLAB imlincomb with coefficients pre-divided by 255, rounded half away from zero (Y > 0)."""
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            y = (((_CR / 255.0) * _level(img[n, 0, top + i, left + j]) + (_CG / 255.0) * _level(img[n, 1, top + i, left + j])) + (_CB / 255.0) * _level(img[n, 2, top + i, left + j])) + 16.0
-            y = np.floor(y + 0.5)
+            r = _level(img[n, 0, top + i, left + j])
+            g = _level(img[n, 1, top + i, left + j])
+            b = _level(img[n, 2, top + i, left + j])
+            y = np.floor((((_CR / 255.0) * r + (_CG / 255.0) * g) + (_CB / 255.0) * b) + 16.0 + 0.5)
             out[i, j] = 0.0 if y < 0 else (255.0 if y > 255 else y)
 
 

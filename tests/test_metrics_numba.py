@@ -78,7 +78,10 @@ def test_prepare_crop_and_grey(crop, torch_path):
 
 @pytest.mark.parametrize(
     "flavour,channels,y_mode",
-    [("wang", 3, None), ("wang", 3, "basicsr"), ("wang", 1, None), ("skimage", 3, None), ("matlab", 1, None), ("matlab", 3, None)],
+    [
+        ("wang", 3, None), ("wang", 3, "basicsr"), ("wang", 1, None),
+        ("skimage", 3, None), ("matlab", 1, None), ("matlab", 3, None),
+    ],
 )
 def test_psnr_ssim_match_torch_path(flavour, channels, y_mode, torch_path):
     out, gt = _images((2, channels, 61, 77), seed=1)
