@@ -171,14 +171,15 @@ _LIST = [
         degradation=_JPEG, reported=("psnr", "ssim", "psnrb"),
         script="JingyunLiang/SwinIR main_test_swinir.py (jpeg_car)",
         notes="Grey: a colour file becomes its uint8 Y (bgr2ycbcr, rounded) for GT and input; "
-        "cv2.imencode quality q, imdecode grey. Border 0. PSNR-B not computed by restbench.",
+        "cv2.imencode quality q, imdecode grey. Border 0. PSNR-B (calculate_psnrb, "
+        "test_y_channel=False) on the uint8 output and GT, BEF of the output.",
     ),
     Protocol(
         "swinir-car-color", "swinir", ("jpeg-car",),
         degradation=_JPEG, reported=("psnr", "ssim", "psnrb"),
         script="JingyunLiang/SwinIR main_test_swinir.py (color_jpeg_car)",
-        notes="cv2.imencode of the BGR uint8 image, imdecode colour; metrics on RGB "
-        "(the script also prints Y).",
+        notes="cv2.imencode of the BGR uint8 image, imdecode colour; metrics on RGB, PSNR-B the "
+        "mean of per-channel PSNR-Bs (the script also prints the Y versions).",
     ),
     Protocol(
         "kair-denoise", "dncnn", ("gaussian-denoising",),
@@ -293,11 +294,12 @@ def protocol_for(arch: str, task: str, dataset: str, channels: int | None = None
 def evaluate(
     output: torch.Tensor, target: torch.Tensor, protocol: str | Protocol, scale: int | None = None
 ) -> dict[str, Any]:
-    """PSNR and SSIM of ``output`` against ``target`` ((N, C, H, W) in [0, 1]) under ``protocol``.
+    """PSNR and SSIM (and PSNR-B where reported) of ``output`` against ``target`` ((N, C, H, W) in [0, 1]).
 
     Returns ``{"psnr": mean, "ssim": mean, "psnr_per_image": [...], "ssim_per_image": [...]}``
-    with Python floats (the papers average per-image scores). ``scale`` is needed by protocols
-    that crop ``"scale"`` pixels.
+    with Python floats (the papers average per-image scores), plus ``"psnrb"`` and
+    ``"psnrb_per_image"`` when the protocol reports PSNR-B (JPEG CAR; same crop, rounding and
+    colour space as its PSNR). ``scale`` is needed by protocols that crop ``"scale"`` pixels.
     """
     p = get_protocol(protocol)
     crop = p.crop_pixels(scale)
@@ -306,12 +308,16 @@ def evaluate(
         output, target, flavour=p.ssim, crop=crop, y_mode=y_mode, uint8=p.uint8, data_range=p.ssim_data_range,
     )
     ps_l, ss_l = ps.cpu().tolist(), ss.cpu().tolist()
-    return {
+    out = {
         "psnr": sum(ps_l) / len(ps_l),
         "ssim": sum(ss_l) / len(ss_l),
         "psnr_per_image": ps_l,
         "ssim_per_image": ss_l,
     }
+    if "psnrb" in p.reported:
+        pb_l = metrics.psnrb(output, target, crop=crop, y_mode=y_mode, uint8=p.uint8).cpu().tolist()
+        out.update(psnrb=sum(pb_l) / len(pb_l), psnrb_per_image=pb_l)
+    return out
 
 
 def degrade(

@@ -204,6 +204,7 @@ def board_rows(
                 efficiency_only=eff,
                 psnr=None if eff else _f(s.get("psnr")),
                 ssim=None if eff else _f(s.get("ssim")),
+                psnrb=None if eff else _f(s.get("psnrb")),
                 claimed_psnr=None if eff else v.claimed_psnr,
                 claimed_ssim=None if eff else v.claimed_ssim,
                 d_psnr=None if v.d_psnr is None else float(v.d_psnr),
@@ -340,6 +341,7 @@ def render_board(
 ) -> str:
     """Markdown for one test set's board (``df`` from :func:`board_rows`)."""
     have_prof = profile_size is not None and df["macs"].notna().any()
+    have_psnrb = has_psnrb(df)
     lat_devices = sorted({str(d) for d in df["latency_device"].dropna()})
     rows = []
     for i, r in enumerate(df.to_dict("records"), start=1):
@@ -350,6 +352,7 @@ def render_board(
             "Ch.": r["channels"] or "",
             "PSNR (dB)": "—" if eff else _num(r["psnr"], 4),
             "SSIM": "—" if eff else _num(r["ssim"], 4),
+            **({"PSNR-B (dB)": "—" if eff else _num(r["psnrb"], 4)} if have_psnrb else {}),
             "Paper PSNR": "—" if eff else _claim(r["claimed_psnr"]),
             "Paper SSIM": "—" if eff else _claim(r["claimed_ssim"]),
             "ΔPSNR": "—" if eff else _num(r["d_psnr"], DECIMALS["psnr"], sign=True),
@@ -391,6 +394,15 @@ def render_board(
         "A *subset* row ran on the first N images only (`--limit`) and cannot confirm or refute a full-set claim. "
         "*Run ms/img* is the mean forward time per test image in that run, on the row's device (footnote).",
     ]
+    if have_psnrb:
+        lines += [
+            "",
+            (
+                "PSNR-B (JPEG artefact removal) is SwinIR's `calculate_psnrb`: PSNR with the output's blocking-effect "
+                "factor added to the MSE, so it is below PSNR when the output shows 8x8 blocks. It has no paper "
+                "column and does not enter the verdict."
+            ),
+        ]
     if have_prof:
         lines += [
             "",
@@ -411,6 +423,17 @@ def render_board(
 
 
 CSV_DROP = ("_protocol_settings", "_versions", "_ident")
+
+
+def has_psnrb(df: pd.DataFrame) -> bool:
+    """Whether any row of a board measured PSNR-B: only then do the table and CSV get the column."""
+    return "psnrb" in df and bool(df["psnrb"].notna().any())
+
+
+def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The board's CSV columns: internal ones dropped, and PSNR-B only where some row has it."""
+    drop = [*CSV_DROP, *(() if has_psnrb(df) else ("psnrb",))]
+    return df.drop(columns=[c for c in drop if c in df])
 
 
 def _safe(name: str) -> str:
@@ -514,7 +537,7 @@ def write_reports(
                          figures=[(c, p.name) for c, p in figs], generated=generated),
             encoding="utf-8",
         )
-        df.drop(columns=list(CSV_DROP)).to_csv(csv, index=False, float_format="%.6g")
+        csv_frame(df).to_csv(csv, index=False, float_format="%.6g")
         counts = {k: int(v) for k, v in df["verdict"].value_counts().items()}
         counts["efficiency-only"] = int(df["efficiency_only"].sum())
         boards.append(BoardInfo(ds, md, csv, counts, len(df), [p for _, p in figs]))

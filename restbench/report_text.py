@@ -10,8 +10,10 @@ def _fmt(v, nd):
 
 
 def print_summary_table(summaries: list[dict], failures: list[dict], file=sys.stdout) -> None:
+    with_b = any(s.get("psnrb") is not None for s in summaries)  # PSNR-B column only for JPEG CAR runs
     if summaries:
-        head = f"{'variant':<40} {'dataset':<9} {'protocol':<18} {'n':>4} {'PSNR':>7} {'SSIM':>7} {'ms/img':>8}  note"
+        head = (f"{'variant':<40} {'dataset':<9} {'protocol':<18} {'n':>4} {'PSNR':>7} {'SSIM':>7} "
+                + (f"{'PSNR-B':>7} " if with_b else "") + f"{'ms/img':>8}  note")
         print(head, file=file)
         print("-" * len(head), file=file)
     for s in summaries:
@@ -25,7 +27,8 @@ def print_summary_table(summaries: list[dict], failures: list[dict], file=sys.st
         ms = 1000 * s["forward_s"] / max(s["n_images"], 1) if s.get("forward_s") else None
         print(
             f"{s['variant']:<40} {s['dataset']:<9} {s['protocol']:<18} {s['n_images']:>4} "
-            f"{_fmt(s.get('psnr'), 2):>7} {_fmt(s.get('ssim'), 4):>7} {_fmt(ms, 0):>8}  {'; '.join(note)}",
+            f"{_fmt(s.get('psnr'), 2):>7} {_fmt(s.get('ssim'), 4):>7} "
+            + (f"{_fmt(s.get('psnrb'), 2):>7} " if with_b else "") + f"{_fmt(ms, 0):>8}  {'; '.join(note)}",
             file=file,
         )
     for f in failures:

@@ -27,6 +27,7 @@ from .plan import Job, Plan
 from .results import JobStore, job_key
 
 RANDOM = "random"
+QUALITY_METRICS = ("psnr", "ssim", "psnrb")  # per-image row keys the summary averages (PSNR-B: JPEG CAR only)
 
 
 class JobFailed(Exception):
@@ -310,6 +311,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
             if not efficiency_only:
                 scores = evaluate(out, y, protocol, scale=job.scale)
                 row.update(psnr=scores["psnr"], ssim=scores["ssim"] if "ssim" in protocol.reported else None)
+                if "psnrb" in scores:
+                    row["psnrb"] = scores["psnrb"]
                 row.update(_extra_metrics(out, y, opts.metrics))
             if opts.save_images:
                 _save(out, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
@@ -355,7 +358,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         forward_s=round(forward_s, 3),
         job_key=store.key,
     )
-    metric_names = sorted({k for r in rows for k in r if k in ("psnr", "ssim") or k in opts.metrics})
+    metric_names = sorted({k for r in rows for k in r if k in QUALITY_METRICS or k in opts.metrics})
     for m in metric_names:
         vals = [r[m] for r in rows if r.get(m) is not None]
         summary[m] = None if efficiency_only or not vals else float(np.mean(vals))
