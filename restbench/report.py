@@ -550,9 +550,32 @@ def write_reports(
         for fam in families if len(families) > 1 else ():  # one family: the combined figure is that family's
             rows = [r for r in profile.rows if r.get("model", r["variant"]) == fam]
             cost_figs += P.cost_vs_resolution(rows, out / f"cost_vs_resolution_{_safe(fam)}", title=f"{fam}: cost vs input size")
-    (out / "README.md").write_text(render_index(boards, [p for p in cost_figs if p.suffix == ".png"], tol_psnr, tol_ssim, generated),
+    if not cost_figs:  # no profile this time: keep the curves an earlier report drew
+        cost_figs = sorted(out.glob("cost_vs_resolution*.png"))
+    index = sorted([*boards, *_boards_already_in(out, {b.csv.name for b in boards})], key=lambda b: b.dataset.lower())
+    (out / "README.md").write_text(render_index(index, [p for p in cost_figs if p.suffix == ".png"], tol_psnr, tol_ssim, generated),
                                    encoding="utf-8")
     return boards
+
+
+def _boards_already_in(out: Path, written: set[str]) -> list[BoardInfo]:
+    """Boards an earlier report left in ``out`` (read back from their CSV), so that a report of
+    one test set (``--dataset X``) updates the index instead of dropping the other boards."""
+    found = []
+    for csv in sorted(out.glob("*.csv")):
+        md = csv.with_suffix(".md")
+        if csv.name in written or not md.exists():
+            continue
+        try:
+            df = pd.read_csv(csv)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+            continue
+        if not {"dataset", "verdict", "efficiency_only"} <= set(df.columns) or df.empty:
+            continue  # not one of ours
+        counts = {k: int(v) for k, v in df["verdict"].value_counts().items()}
+        counts["efficiency-only"] = int(df["efficiency_only"].astype(bool).sum())
+        found.append(BoardInfo(str(df["dataset"].iloc[0]), md, csv, counts, len(df)))
+    return found
 
 
 def render_index(boards: Sequence[BoardInfo], cost_figs: Sequence[Path], tol_psnr: float, tol_ssim: float, generated: str) -> str:

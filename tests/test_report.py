@@ -154,6 +154,19 @@ def test_readme_index(store, registry, tmp_path):
     assert "0.01 dB" in readme
 
 
+def test_report_of_one_test_set_keeps_the_other_boards_in_the_index(store, registry, tmp_path):
+    out = tmp_path / "lb"
+    write_reports(load_store(store), out, registry, plots=False)
+    before = board_table((out / "README.md").read_text())
+    (out / "notes.csv").write_text("a,b\n1,2\n")  # a stray CSV that is not a board is ignored
+    boards = write_reports(load_store(store), out, registry, plots=False, datasets=["Set5"])
+    assert [b.dataset for b in boards] == ["Set5"]
+    after = board_table((out / "README.md").read_text())
+    assert list(after["Test set"]) == ["BSD68", "Set12", "Set5"]
+    cols = ["Rows", "REPRODUCED", "DEVIATES", "NOT CLAIMED", "Efficiency only", "Board", "CSV"]
+    assert after[cols].values.tolist() == before[cols].values.tolist()
+
+
 def test_dataset_filter_and_reruns(store, registry, tmp_path):
     # an older full run and a newer --limit run of the same job: the newest *full* run is shown
     seal(store, make_summary("dncnn-s25", "dncnn", "Set12", 30.1000, sigma=25, finished="2024-01-01T00:00:00+00:00"))
