@@ -114,7 +114,8 @@ def _level(v):
 
 
 # No fastmath below: each rounding step must be the torch/numpy reference's, in its order.
-# One loop per mode, so that each one vectorises.
+# One loop per mode, so that each one vectorises: a single loop with the mode tested per pixel
+# (a shared `_luma(r, g, b, mode)`) measured 2x slower, LLVM does not unswitch it.
 
 
 @numba.njit(nogil=True, cache=True)
