@@ -29,6 +29,7 @@ import hashlib
 import importlib.util
 import os
 import sys
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -209,6 +210,17 @@ def sq_diff_sum(a, b):
 _kernels: dict = {}
 
 
+def _write_source(folder: Path, filename: str, src: str) -> Path:
+    """``folder/filename`` holding ``src``, written atomically unless it already does."""
+    path = folder / filename
+    if not path.exists() or path.read_text() != src:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(src)
+        os.replace(tmp, path)  # a concurrent process sees the old or the new file whole
+    return path
+
+
 def _kernel(k: int):
     """The compiled ``ssim_rows`` for window length ``k``: its generated module is written under
     the cache root if needed, imported, and compiled or loaded from numba's cache, once per process
@@ -218,13 +230,10 @@ def _kernel(k: int):
             return _kernels[k]
         src = _kernel_source(k)
         tag = hashlib.sha256(src.encode()).hexdigest()[:12]
-        folder = cache_root() / "kernels"
-        path = folder / f"ssim_k{k}_{tag}.py"
-        if not path.exists() or path.read_text() != src:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(src)
-            os.replace(tmp, path)  # atomic: a concurrent process sees the old or the new file whole
+        try:
+            path = _write_source(cache_root() / "kernels", f"ssim_k{k}_{tag}.py", src)
+        except OSError:  # read-only cache root: a private temp folder (compiled again per process)
+            path = _write_source(Path(tempfile.mkdtemp(prefix="restbench-kernels-")), f"ssim_k{k}_{tag}.py", src)
         name = f"restbench_kernel_ssim_k{k}_{tag}"
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)

@@ -121,3 +121,27 @@ def test_generated_kernel_module_is_written_once_under_the_cache(tmp_path, monke
         files = sorted((cache_root() / "kernels").glob("ssim_k11_*.py"))
     assert len(files) == 1
     assert files[0].read_text() == nb._kernel_source(11)
+
+
+def test_unwritable_cache_root_falls_back_to_a_temp_folder(monkeypatch, torch_path):
+    """(Permissions cannot be tested as root, which CI is: the write itself is made to fail.)"""
+    from restbench.cache import cache_root
+
+    real_write, folders = nb._write_source, []
+
+    def write(folder, filename, src):
+        folders.append(folder)
+        if folder == cache_root() / "kernels":
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_write(folder, filename, src)
+
+    monkeypatch.setattr(nb, "_write_source", write)
+    monkeypatch.setattr(nb, "_kernels", {})
+    x = np.random.default_rng(0).uniform(0, 255, (40, 40))
+    g = metrics.gaussian_kernel1d().numpy()
+    y = x * 0.9 + np.random.default_rng(1).normal(0, 5, x.shape)
+    val = nb.ssim_mean(x, y, g, 6.5025, 58.5225)
+    ref = torch_path(metrics._ssim_wang, torch.from_numpy(x)[None, None], torch.from_numpy(y)[None, None])
+    assert val == pytest.approx(ref.item(), abs=1e-13) and 0.3 < val < 0.99
+    assert len(folders) == 2 and folders[1].name.startswith("restbench-kernels-")
+    assert list(folders[1].glob("ssim_k11_*.py"))
