@@ -206,6 +206,10 @@ class Subject:
         from .protocols import get_protocol
 
         p = get_protocol(self.protocol)
+        if p.align:  # RealBlur: only the aligned, masked PSNR means anything
+            from .protocols import evaluate
+
+            return float(evaluate(out, target, p)["psnr"])
         return float(metrics.psnr(out, target, crop=p.crop_pixels(self.scale),
                                   y_mode=p.y_mode if p.colour == "y" else None, uint8=p.uint8).mean())
 

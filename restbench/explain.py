@@ -16,6 +16,8 @@ The alternatives per choice:
 * SSIM — Wang's ``ssim_index.m``, MATLAB's built-in ``ssim``, scikit-image with ``data_range=1``
   and with ``data_range=2`` (what skimage < 0.20 silently used for float images).
 * other papers — the scoring rules (not the degradation) of every other protocol for the task.
+* alignment — for an aligned protocol (RealBlur), the one alternative is the plain whole-image
+  scoring without registration; colour, crop and SSIM are fixed by the alignment script.
 * pyiqa — its ``psnr``/``ssimc`` (RGB) and ``psnry``/``ssim`` (Y) metrics with their defaults
   (no crop, float inputs), when pyiqa is installed; restbench's own metrics never need it. pyiqa's
   default Y is YIQ's full-range luma (0.299 R + 0.587 G + 0.114 B), not BT.601 studio-swing Y
@@ -63,15 +65,19 @@ class Scoring:
     ssim: str = "wang"
     data_range: float = 1.0
     pyiqa: tuple[str, str] | None = None
+    align: str | None = None  # "realblur-ecc": register output onto target, masked metrics
 
     @classmethod
     def of(cls, protocol: Protocol, scale: int, label: str, group: str) -> "Scoring":
         return cls(label, group, protocol.colour, protocol.y_mode if protocol.colour == "y" else None,
-                   protocol.crop_pixels(scale), protocol.uint8, protocol.ssim, protocol.ssim_data_range)
+                   protocol.crop_pixels(scale), protocol.uint8, protocol.ssim, protocol.ssim_data_range,
+                   align=protocol.align)
 
     def describe(self) -> str:
         if self.pyiqa:
             return f"pyiqa {self.pyiqa[0]}/{self.pyiqa[1]}, float input, no crop"
+        if self.align:
+            return f"RGB aligned ({self.align}), masked PSNR/SSIM, {'uint8' if self.uint8 else 'float'}"
         space = "RGB/grey" if self.colour == "rgb" else f"Y[{self.y_mode}]"
         ssim = self.ssim if self.ssim != "skimage" else f"skimage(range {self.data_range:g})"
         return f"{space}, crop {self.crop}, {'uint8' if self.uint8 else 'float'}, SSIM {ssim}"
@@ -81,6 +87,10 @@ class Scoring:
         if self.pyiqa:
             ps = metrics.pyiqa_score(self.pyiqa[0], out, target)
             ss = metrics.pyiqa_score(self.pyiqa[1], out, target)
+        elif self.align:
+            from . import realblur
+
+            ps, ss = realblur.psnr_ssim(out, target, uint8=self.uint8)
         else:
             y_mode = self.y_mode if self.colour == "y" else None
             ps = metrics.psnr(out, target, crop=self.crop, y_mode=y_mode, uint8=self.uint8)
@@ -104,6 +114,10 @@ def scorings_for(
     """The protocol's own scoring first, then each alternative (one choice changed per row)."""
     own = Scoring.of(protocol, scale, f"own protocol ({protocol.name})", "own")
     rows = [own]
+    if own.align:
+        # The aligned scoring fixes colour, crop and SSIM; the one choice worth showing is alignment.
+        rows.append(replace(own, label="no alignment (RGB, whole image, Wang SSIM)", group="align", align=None))
+        return rows + _other_protocols(protocol, scale, task, pyiqa)
     if own.colour == "rgb":
         rows += [replace(own, label=lab, group="colour", colour="y", y_mode=m) for m, lab in _Y_MODES]
     else:
@@ -119,9 +133,17 @@ def scorings_for(
     for flavour, rng, lab in _SSIM:
         if (flavour, rng) != (own.ssim, own.data_range if own.ssim == "skimage" else 1.0):
             rows.append(replace(own, label=lab, group="ssim", ssim=flavour, data_range=rng))
-    for p in PROTOCOLS.values():
-        if p.name != protocol.name and task in p.tasks:
-            rows.append(Scoring.of(p, scale, f"scoring of {p.name}", "protocol"))
+    return rows + _other_protocols(protocol, scale, task, pyiqa)
+
+
+def _other_protocols(protocol: Protocol, scale: int, task: str | None, pyiqa: bool) -> list[Scoring]:
+    """The scoring rules of every other protocol for ``task``, then pyiqa's when installed.
+
+    Aligned protocols (RealBlur) are left out: for a non-aligned protocol the images are already
+    registered, and for an aligned one the others with the same ``align`` score identically.
+    """
+    rows = [Scoring.of(p, scale, f"scoring of {p.name}", "protocol")
+            for p in PROTOCOLS.values() if p.name != protocol.name and task in p.tasks and not p.align]
     if pyiqa and pyiqa_available():
         rows += [Scoring(lab, "pyiqa", pyiqa=names) for names, lab in _PYIQA]
     return rows

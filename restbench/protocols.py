@@ -24,7 +24,11 @@ __all__ = [
     "protocol_for",
     "evaluate",
     "degrade",
+    "ALIGNMENTS",
 ]
+
+
+ALIGNMENTS = (None, "realblur-ecc")
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,9 @@ class Protocol:
     int or ``"scale"``. ``uint8``: round output and target to 8-bit levels first (the scripts
     that score saved PNGs). ``ssim``: ``"wang"``/``"matlab"``/``"skimage"`` (see
     :mod:`restbench.metrics`); ``ssim_data_range`` only matters for ``"skimage"``.
-    ``reported``: the metrics the paper's tables print.
+    ``reported``: the metrics the paper's tables print. ``align``: ``"realblur-ecc"`` registers
+    each output onto its target before scoring (:mod:`restbench.realblur`); PSNR/SSIM are then the
+    script's masked ones and ``colour``/``crop``/``ssim`` do not apply.
     """
 
     name: str
@@ -82,8 +88,11 @@ class Protocol:
     reported: tuple[str, ...] = ("psnr", "ssim")
     script: str = ""
     notes: str = ""
+    align: str | None = None
 
     def __post_init__(self) -> None:
+        if self.align not in ALIGNMENTS:
+            raise ValueError(f"{self.name}: align must be one of {ALIGNMENTS}")
         if self.colour not in ("rgb", "y"):
             raise ValueError(f"{self.name}: colour must be 'rgb' or 'y'")
         if self.colour == "y" and self.y_mode not in metrics.Y_MODES:
@@ -102,6 +111,11 @@ class Protocol:
 
     def describe(self) -> str:
         """One line for ``restbench protocols``."""
+        if self.align == "realblur-ecc":
+            return (
+                f"{self.name}: RGB aligned to target (ECC homography), masked PSNR, masked Gaussian SSIM, "
+                f"{'uint8' if self.uint8 else 'float'}, input {self.degradation.describe()} — {self.script}"
+            )
         space = "RGB/grey" if self.colour == "rgb" else f"Y[{self.y_mode}]"
         ssim = self.ssim if self.ssim != "skimage" else f"skimage(range {self.ssim_data_range:g})"
         return (
@@ -122,6 +136,17 @@ _LIST = [
         script="swz30/Restormer Motion_Deblurring/test.py + evaluate_gopro_hide.m",
         notes="PNG outputs (img_as_ubyte) read back by MATLAB; psnr(uint8) on RGB, built-in "
         "ssim on the RGB volume (11x11x11 Gaussian, replicate padding). Same for HIDE.",
+    ),
+    Protocol(
+        "restormer-realblur", "restormer", ("motion-deblurring",),
+        align="realblur-ecc",
+        script="swz30/Restormer Motion_Deblurring/test.py + evaluate_realblur.py (= rimchang/RealBlur "
+        "evaluation_RealBlur_ecc.py)",
+        notes="PNG outputs (img_as_ubyte) read as float32/255. Output gain-matched to the target "
+        "(least squares, before alignment), ECC homography on cv2 grey (100 iterations, eps 0, "
+        "gaussFiltSize 5), output warped with INTER_CUBIC/BORDER_REFLECT, nearest-warped mask; PSNR "
+        "over the valid values; skimage SSIM map (Gaussian 1.5, population cov., data_range 1) x mask, "
+        "5-px border dropped, mask-weighted mean per channel. Details: restbench/realblur.py.",
     ),
     Protocol(
         "restormer-derain", "restormer", ("deraining",),
@@ -202,6 +227,13 @@ _LIST = [
         "with no data_range: skimage <0.20 then used 2.0 for float images (7x7 uniform window).",
     ),
     Protocol(
+        "uformer-realblur", "uformer", ("motion-deblurring",),
+        align="realblur-ecc",
+        script="ZhendongWang6/Uformer test/test_realblur.py (image_align, compute_psnr, compute_ssim)",
+        notes="The same functions as Restormer's evaluate_realblur.py (see restormer-realblur), run on "
+        "the img_as_ubyte PNGs the script saves; averaged over images.",
+    ),
+    Protocol(
         "bicubic-sr", "bicubic", ("classical-sr", "lightweight-sr"),
         colour="y", y_mode="basicsr", crop="scale", degradation=_BICUBIC,
         script="MATLAB imresize bicubic of the given LR, scored as BasicSR calculate_psnr/ssim "
@@ -249,6 +281,11 @@ _FAMILY_TASK = {
 
 _GREY_CAR_SETS = {"classic5"}
 
+# RealBlur is always scored after alignment; every released script that scores it (RealBlur's own,
+# Restormer's, Uformer's) does the same thing, so families without one get Restormer's.
+_REALBLUR = {"uformer": "uformer-realblur"}
+_REALBLUR_DEFAULT = "restormer-realblur"
+
 
 def list_protocols() -> list[str]:
     return sorted(PROTOCOLS)
@@ -270,7 +307,8 @@ def protocol_for(arch: str, task: str, dataset: str, channels: int | None = None
     The family's own script wins (e.g. Restormer's Gaussian denoising → ``restormer-denoise``);
     ``identity`` and families without scripts for a task fall back to the task's reference
     protocol. For JPEG CAR, ``channels=3`` (or a colour model) selects ``swinir-car-color``;
-    classic5 is always grey.
+    classic5 is always grey. RealBlur-J/-R (motion deblurring) are scored after alignment:
+    ``uformer-realblur`` for Uformer, ``restormer-realblur`` for everything else.
     """
     family = arch.lower()
     if family == "bicubic" and task not in _FAMILY_TASK["bicubic"]:
@@ -284,10 +322,9 @@ def protocol_for(arch: str, task: str, dataset: str, channels: int | None = None
     if name == "swinir-car" and channels == 3 and dataset.lower() not in _GREY_CAR_SETS:
         name = "swinir-car-color"
     if dataset.lower().startswith("realblur"):
-        raise KeyError(
-            "RealBlur is scored after aligning output to target (Restormer evaluate_realblur.py); "
-            "restbench has no protocol for it"
-        )
+        if task != "motion-deblurring":
+            raise KeyError(f"RealBlur is a motion-deblurring set; no protocol scores it for task {task!r}")
+        name = _REALBLUR.get(family, _REALBLUR_DEFAULT)
     return PROTOCOLS[name]
 
 
@@ -300,13 +337,20 @@ def evaluate(
     with Python floats (the papers average per-image scores), plus ``"psnrb"`` and
     ``"psnrb_per_image"`` when the protocol reports PSNR-B (JPEG CAR; same crop, rounding and
     colour space as its PSNR). ``scale`` is needed by protocols that crop ``"scale"`` pixels.
+    Protocols with ``align="realblur-ecc"`` register each output onto its target first
+    (:func:`restbench.realblur.psnr_ssim`).
     """
     p = get_protocol(protocol)
     crop = p.crop_pixels(scale)
     y_mode = p.y_mode if p.colour == "y" else None
-    ps, ss = metrics.psnr_ssim(
-        output, target, flavour=p.ssim, crop=crop, y_mode=y_mode, uint8=p.uint8, data_range=p.ssim_data_range,
-    )
+    if p.align == "realblur-ecc":
+        from . import realblur  # cv2-heavy; only RealBlur needs it
+
+        ps, ss = realblur.psnr_ssim(output, target, uint8=p.uint8)
+    else:
+        ps, ss = metrics.psnr_ssim(
+            output, target, flavour=p.ssim, crop=crop, y_mode=y_mode, uint8=p.uint8, data_range=p.ssim_data_range,
+        )
     ps_l, ss_l = ps.cpu().tolist(), ss.cpu().tolist()
     out = {
         "psnr": sum(ps_l) / len(ps_l),

@@ -70,6 +70,8 @@ def test_protocol_is_frozen_and_validated():
         ("swinir", "jpeg-car", "LIVE1", 3, "swinir-car-color"),
         ("uformer", "real-denoising", "SIDD", None, "uformer-sidd"),
         ("uformer", "motion-deblurring", "GoPro", None, "uformer-gopro"),
+        ("restormer", "motion-deblurring", "RealBlur_J", None, "restormer-realblur"),
+        ("uformer", "motion-deblurring", "RealBlur-R", None, "uformer-realblur"),
         ("dncnn", "gaussian-denoising", "BSD68", None, "kair-denoise"),
         ("bicubic", "classical-sr", "Set5", None, "bicubic-sr"),
         ("identity", "gaussian-denoising", "Set12", None, "kair-denoise"),
@@ -87,7 +89,7 @@ def test_protocol_for_errors():
     with pytest.raises(KeyError, match="bicubic"):
         P.protocol_for("bicubic", "gaussian-denoising", "Set12")
     with pytest.raises(KeyError, match="RealBlur"):
-        P.protocol_for("restormer", "motion-deblurring", "RealBlur_J")
+        P.protocol_for("restormer", "deraining", "RealBlur_J")
 
 
 def test_bicubic_baseline_on_set5_matches_published(shared_dir):

@@ -167,7 +167,7 @@ STANDARD_SETS: tuple[DatasetSpec, ...] = (
         ),
         licence="non-commercial research (RealBlur, Rim et al.) — check the authors' terms",
         paper="Rim, Lee, Won, Cho: Real-World Blur Dataset for Learning and Benchmarking Deblurring Algorithms, ECCV 2020",
-        notes="RealBlur's evaluation (evaluate_RealBlur.py) aligns each result to its target before PSNR/SSIM; that is a protocol step.",
+        notes="RealBlur's evaluation (evaluation_RealBlur_ecc.py; Restormer's evaluate_realblur.py) aligns each result to its target before PSNR/SSIM: protocol restormer-realblur.",
     ),
     _paired(
         "RealBlur-R",
