@@ -211,7 +211,7 @@ def _prepare_numba(
 def _psnr_levels(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     nb = _numba() if a.device.type == "cpu" and a.dtype == b.dtype == torch.float64 else None
     if nb is not None:
-        a, b = a.contiguous().numpy(), b.contiguous().numpy()
+        a, b = a.detach().contiguous().numpy(), b.detach().contiguous().numpy()
         mse = torch.tensor([nb.sq_diff_sum(a[i], b[i]) / a[i].size for i in range(a.shape[0])], dtype=torch.float64)
         return 10.0 * torch.log10(255.0**2 / mse)
     d = a - b
@@ -380,7 +380,7 @@ def _sep_valid_cv2(planes: list[torch.Tensor], taps: torch.Tensor) -> torch.Tens
     out = torch.empty((n, len(planes), c, h, w), dtype=torch.float64)
     dst = out.numpy()
     for j, p in enumerate(planes):
-        src = p.numpy()
+        src = p.detach().numpy()
         for i in range(n):
             for ch in range(c):
                 plane = np.ascontiguousarray(src[i, ch])
@@ -471,7 +471,7 @@ def _fused_cpu(
         return None
     g = taps.detach().to("cpu", torch.float64).numpy()
     threads = torch.get_num_threads()
-    x, y = a.numpy(), b.numpy()
+    x, y = a.detach().numpy(), b.detach().numpy()
     out = torch.empty(a.shape[0], dtype=torch.float64)
     for i in range(a.shape[0]):
         vals = []

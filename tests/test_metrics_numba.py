@@ -145,3 +145,15 @@ def test_unwritable_cache_root_falls_back_to_a_temp_folder(monkeypatch, torch_pa
     assert val == pytest.approx(ref.item(), abs=1e-13) and 0.3 < val < 0.99
     assert len(folders) == 2 and folders[1].name.startswith("restbench-kernels-")
     assert list(folders[1].glob("ssim_k11_*.py"))
+
+
+@pytest.mark.parametrize("uint8", [False, True])
+def test_tensors_that_require_grad_are_scored_like_plain_ones(uint8, torch_path):
+    out, gt = _images((1, 3, 30, 34), seed=4)
+    kw = dict(flavour="wang", crop=2, y_mode=None, uint8=uint8)
+    plain = metrics.psnr_ssim(out, gt, **kw)
+    graded = metrics.psnr_ssim(out.clone().requires_grad_(True), gt, **kw)
+    fallback = torch_path(metrics.psnr_ssim, out.clone().requires_grad_(True), gt, **kw)
+    for got in (graded, fallback):
+        assert torch.allclose(got[0], plain[0], rtol=0, atol=1e-11)
+        assert torch.allclose(got[1], plain[1], rtol=0, atol=1e-13)
