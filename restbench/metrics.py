@@ -72,6 +72,7 @@ __all__ = [
     "psnr",
     "ssim",
     "psnr_ssim",
+    "scores",
     "blocking_effect_factor",
     "psnrb",
     "gaussian_kernel1d",
@@ -440,12 +441,9 @@ def _numba():
     return metrics_numba
 
 
-def warm_up_in_background(windows: tuple[int, ...] = (11,)) -> threading.Thread | None:
-    """Load the numba kernels in a daemon thread (None without numba): numba's ~0.5 s start-up
-    then overlaps model loading instead of delaying the first image's metrics."""
-    if os.environ.get("RESTBENCH_NO_NUMBA", "").strip() not in ("", "0"):
-        return None
-
+def warm_up_in_background(windows: tuple[int, ...] = (11,)) -> threading.Thread:
+    """Load the numba kernels in a daemon thread (which does nothing without numba): numba's
+    ~0.5 s start-up then overlaps model loading instead of delaying the first image's metrics."""
     def work() -> None:
         nb = _numba()
         if nb is not None:
@@ -532,7 +530,7 @@ def _ssim_skimage(a: torch.Tensor, b: torch.Tensor, data_range: float, win_size:
     if fused is not None:
         return fused
     f = _filtered_stats(a, b, taps)
-    m = _ssim_map(f, (0.01 * data_range) ** 2, (0.03 * data_range) ** 2, npix / (npix - 1))
+    m = _ssim_map(f, c1, c2, npix / (npix - 1))
     return m.mean(dim=(2, 3)).mean(dim=1)
 
 
@@ -569,9 +567,31 @@ def psnr_ssim(
     Same values as the two separate calls; on a Y protocol this saves about a third of the time
     (the RGB → Y conversion is as costly as the SSIM filtering).
     """
+    s = scores(output, target, flavour, crop, y_mode, uint8, data_range, win_size)
+    return s["psnr"], s["ssim"]
+
+
+def scores(
+    output: torch.Tensor,
+    target: torch.Tensor,
+    flavour: Literal["wang", "matlab", "skimage"] = "wang",
+    crop: int = 0,
+    y_mode: str | None = None,
+    uint8: bool = False,
+    data_range: float = 1.0,
+    win_size: int = 7,
+    psnrb: bool = False,
+) -> dict[str, torch.Tensor]:
+    """``{"psnr", "ssim"[, "psnrb"]}`` per image from one crop/rounding/Y conversion.
+
+    What a protocol's evaluation needs: the same prepared levels feed every metric it reports.
+    """
     _check_flavour(flavour)
     a, b = prepare(output, target, crop, y_mode, uint8)
-    return _psnr_levels(a, b), _ssim_levels(a, b, flavour, data_range, win_size)
+    out = {"psnr": _psnr_levels(a, b), "ssim": _ssim_levels(a, b, flavour, data_range, win_size)}
+    if psnrb:
+        out["psnrb"] = _psnrb_levels(a, b)
+    return out
 
 
 def _check_flavour(flavour: str) -> None:

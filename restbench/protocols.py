@@ -347,10 +347,13 @@ def evaluate(
         from . import realblur  # cv2-heavy; only RealBlur needs it
 
         ps, ss = realblur.psnr_ssim(output, target, uint8=p.uint8)
+        pb = None
     else:
-        ps, ss = metrics.psnr_ssim(
-            output, target, flavour=p.ssim, crop=crop, y_mode=y_mode, uint8=p.uint8, data_range=p.ssim_data_range,
+        s = metrics.scores(
+            output, target, flavour=p.ssim, crop=crop, y_mode=y_mode, uint8=p.uint8,
+            data_range=p.ssim_data_range, psnrb="psnrb" in p.reported,
         )
+        ps, ss, pb = s["psnr"], s["ssim"], s.get("psnrb")
     ps_l, ss_l = ps.cpu().tolist(), ss.cpu().tolist()
     out = {
         "psnr": sum(ps_l) / len(ps_l),
@@ -358,8 +361,8 @@ def evaluate(
         "psnr_per_image": ps_l,
         "ssim_per_image": ss_l,
     }
-    if "psnrb" in p.reported:
-        pb_l = metrics.psnrb(output, target, crop=crop, y_mode=y_mode, uint8=p.uint8).cpu().tolist()
+    if pb is not None:
+        pb_l = pb.cpu().tolist()
         out.update(psnrb=sum(pb_l) / len(pb_l), psnrb_per_image=pb_l)
     return out
 
