@@ -150,8 +150,8 @@ def _u8_hwc_bgr(t: torch.Tensor) -> np.ndarray:
 def metric_workloads() -> dict[str, list[tuple]]:
     """name → [(output tensor, target tensor, protocol, scale, output u8 BGR, target u8 BGR, crop, y)]."""
     from restbench.datasets import read_image
-    from restbench.degradations import add_gaussian_noise, bicubic_upsample
-    from restbench.imresize import modcrop
+    from restbench.protocols.degradations import add_gaussian_noise, bicubic_upsample
+    from restbench.protocols.imresize import modcrop
 
     def load(p: Path) -> torch.Tensor:
         a = read_image(p)
@@ -207,6 +207,7 @@ def float32_centred_ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def bench_metrics(repeat: int = 7, threads: int | None = None) -> dict:
     from restbench import metrics as M
+    from restbench.metrics import fidelity
     from restbench.protocols import evaluate, get_protocol
 
     _set_threads(threads)
@@ -253,7 +254,7 @@ def bench_metrics(repeat: int = 7, threads: int | None = None) -> dict:
         )
     return dict(
         threads=torch.get_num_threads(), cv2_threads=_cv2().getNumThreads(),
-        numba_kernels=M._numba() is not None, workloads=results,
+        numba_kernels=fidelity._numba() is not None, workloads=results,
     )
 
 
@@ -555,9 +556,9 @@ def frame_1280x720() -> torch.Tensor:
 
 def _peak_in_child(mode: str, tile: int, overlap: int, q) -> None:
     """Runs in a fresh process, so one measurement's freed memory cannot hide the next one's peak."""
-    from restbench.costs import peak_memory
-    from restbench.degradations import add_gaussian_noise
-    from restbench.inference import forward_padded, forward_tiled
+    from restbench.costs.measure import peak_memory
+    from restbench.protocols.degradations import add_gaussian_noise
+    from restbench.engine.inference import forward_padded, forward_tiled
     from restbench.registry import InputSpec
 
     torch.set_num_threads(max(1, torch.get_num_threads()))

@@ -5,20 +5,24 @@ Public API::
     restbench.build_model("restormer", **authors_kwargs) -> nn.Module
     restbench.load_weights(model, "checkpoint.pth")
     restbench.get_registry()  # architectures, variants, datasets from every plugin
+    restbench.hookimpl        # the marker a plugin's register_models/register_datasets carry
+
+The package follows the data flow, one subpackage per stage (docs/architecture.md):
+plugin → datasets/protocols/metrics → fetch → costs/results → engine → report → analysis → cli.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .hookspecs import hookimpl
+from restbench.plugin.hookspecs import hookimpl
 
-__version__ = "0.1.0"
+from restbench.version import __version__
 
 
 def get_registry():
     """The registry filled by every loaded plugin (built-ins, entry points, --plugin modules)."""
-    from .plugins import get_state
+    from restbench.plugin.manager import get_state
 
     return get_state().registry
 
@@ -40,8 +44,8 @@ def build_model(name: str, **kwargs: Any):
 
 
 def load_weights(model, path, **kwargs):
-    """Load an authors' checkpoint into ``model`` (see :func:`restbench.checkpoint.load_weights`)."""
-    from .checkpoint import load_weights as _load
+    """Load an authors' checkpoint into ``model`` (see :func:`restbench.fetch.checkpoint.load_weights`)."""
+    from restbench.fetch.checkpoint import load_weights as _load
 
     return _load(model, path, **kwargs)
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import torch.nn as nn
 
-from .datasets import DatasetSpec
+from restbench.datasets import DatasetSpec
 
 TASKS = (
     "motion-deblurring",

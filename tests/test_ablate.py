@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from restbench import cli
-from restbench.ablate import peak_bytes
-from restbench.modelinfo import count_parameters
+from restbench.analysis.ablate import peak_bytes
+from restbench.costs.cache import count_parameters
 
 TINY_RESTORMER = {"dim": 8, "num_blocks": [1, 1, 1, 1], "num_refinement_blocks": 1, "heads": [1, 1, 2, 2]}
 
@@ -88,8 +88,8 @@ def test_random_weights_give_cost_columns_only(capsys):
 
 @pytest.mark.parametrize("family", ["uformer", "swinir"])
 def test_other_families_have_swaps(family):
-    from restbench import plugins
-    from restbench.ablate import ARCH_SWAPS, arch_axis
+    from restbench.plugin import manager as plugins
+    from restbench.analysis.ablate import ARCH_SWAPS, arch_axis
 
     state = plugins.get_state()
     v = state.registry.variants_of(family)[0]

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import restbench
-from restbench.checkpoint import CheckpointError, load_weights
+from restbench.fetch.checkpoint import CheckpointError, load_weights
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from restbench import cli
-from restbench.compare import CAPTION_PX, GAP_PX, HEADER_PX, TITLE_PX, default_box, parse_box
+from restbench.analysis.compare import CAPTION_PX, GAP_PX, HEADER_PX, TITLE_PX, default_box, parse_box
 
 
 def test_compare_bicubic_and_identity_on_set5(shared_dir, tmp_path, capsys):
@@ -42,10 +42,10 @@ def test_compare_bicubic_and_identity_on_set5(shared_dir, tmp_path, capsys):
 
 def test_compare_caption_psnr_is_the_protocol_score(shared_dir, tmp_path):
     """The number under a panel is that model's per-image PSNR under its protocol."""
-    from restbench import plugins
-    from restbench.analysis_cli import plan_jobs, run_options
-    from restbench.compare import compare_image
-    from restbench.degradations import bicubic_upsample
+    from restbench.plugin import manager as plugins
+    from restbench.cli.analysis import plan_jobs, run_options
+    from restbench.analysis.compare import compare_image
+    from restbench.protocols.degradations import bicubic_upsample
     from restbench.protocols import evaluate
 
     class Args:
@@ -58,7 +58,7 @@ def test_compare_caption_psnr_is_the_protocol_score(shared_dir, tmp_path):
     path, panels = compare_image(state, jobs, "bird", run_options(Args), tmp_path / "b.png", panel_px=64)
     assert path.exists() and [p.title for p in panels] == ["input (LR x4)", "bicubic-x4", "ground truth"]
     from restbench.datasets import read_image
-    from restbench.runner import to_tensor
+    from restbench.engine.inputs import to_tensor
 
     root = shared_dir / "datasets" / "Set5"
     lr, hr = to_tensor(read_image(root / "LR_bicubic" / "X4" / "birdx4.png")), to_tensor(read_image(root / "HR" / "bird.png"))

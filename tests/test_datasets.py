@@ -15,7 +15,14 @@ import torch
 from PIL import Image
 
 from restbench import datasets as ds
+from restbench import get_registry
 from restbench.datasets import DataSource, DatasetError, DatasetSpec, load_samples, manifest_hash
+from restbench.fetch import datasets as dataset_fetch
+
+
+def S(name: str) -> DatasetSpec:
+    """The registered spec for a name (the data layer takes specs, not names)."""
+    return ds.spec_of(name, get_registry().datasets)
 
 DATA = "datasets"
 GREY_DN = DatasetSpec("Tiny", ("gaussian-denoising",), "hr-only", channels=("grey",))
@@ -42,7 +49,7 @@ def _rand(h: int, w: int, c: int = 3, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("scale", [2, 3, 4])
 def test_set5_pairs_lr_files_with_modcropped_hr(shared_dir, scale):
     root = shared_dir / DATA
-    samples = list(load_samples("Set5", root, task="classical-sr", scale=scale))
+    samples = list(load_samples(S("Set5"), root, task="classical-sr", scale=scale))
     assert [s.name for s in samples] == ["baby", "bird", "butterfly", "head", "woman"]
     for s in samples:
         hr = np.asarray(Image.open(root / "Set5" / "HR" / f"{s.name}.png"))
@@ -56,10 +63,10 @@ def test_set5_pairs_lr_files_with_modcropped_hr(shared_dir, scale):
 
 def test_set5_x4_pairs_reproduce_the_published_bicubic_psnr(shared_dir):
     """A mis-paired or mis-cropped set could not give the paper's bicubic number (28.42 dB Y, crop 4)."""
-    from restbench.imresize import imresize
+    from restbench.protocols.imresize import imresize
 
     psnrs = []
-    for s in load_samples("Set5", shared_dir / DATA, task="classical-sr", scale=4):
+    for s in load_samples(S("Set5"), shared_dir / DATA, task="classical-sr", scale=4):
         up = imresize(torch.from_numpy(s.input).permute(2, 0, 1), scale=4).permute(1, 2, 0).numpy()
         a, b = _y(up)[4:-4, 4:-4], _y(s.target)[4:-4, 4:-4]
         psnrs.append(10 * np.log10(255**2 / np.mean((a - b) ** 2)))
@@ -67,18 +74,18 @@ def test_set5_x4_pairs_reproduce_the_published_bicubic_psnr(shared_dir):
 
 
 def test_set12_grey(shared_dir):
-    samples = list(load_samples("Set12", shared_dir / DATA, task="gaussian-denoising", channels="grey"))
+    samples = list(load_samples(S("Set12"), shared_dir / DATA, task="gaussian-denoising", channels="grey"))
     assert [s.name for s in samples] == [f"{i:02d}" for i in range(1, 13)]
     assert {s.target.shape for s in samples} == {(256, 256, 1), (512, 512, 1)}
     assert all(s.input is None and s.target.dtype == np.uint8 for s in samples)
     first = np.asarray(Image.open(shared_dir / DATA / "Set12" / "01.png"))
     np.testing.assert_array_equal(samples[0].target[..., 0], first)
-    rgb = next(load_samples("Set12", shared_dir / DATA, task="gaussian-denoising", channels="rgb"))
+    rgb = next(load_samples(S("Set12"), shared_dir / DATA, task="gaussian-denoising", channels="rgb"))
     assert rgb.target.shape == (256, 256, 3) and (rgb.target == first[..., None]).all()
 
 
 def test_cbsd68_rgb(shared_dir):
-    samples = list(load_samples("CBSD68", shared_dir / DATA, task="gaussian-denoising"))
+    samples = list(load_samples(S("CBSD68"), shared_dir / DATA, task="gaussian-denoising"))
     assert len(samples) == 68
     assert all(s.target.ndim == 3 and s.target.shape[2] == 3 and s.input is None for s in samples)
     assert {s.target.shape[:2] for s in samples} == {(321, 481), (481, 321)}
@@ -88,7 +95,7 @@ def test_cbsd68_rgb(shared_dir):
 
 def test_mcmaster_tif_matches_opencv(shared_dir):
     cv2 = pytest.importorskip("cv2")
-    samples = list(load_samples("McMaster", shared_dir / DATA, task="gaussian-denoising"))
+    samples = list(load_samples(S("McMaster"), shared_dir / DATA, task="gaussian-denoising"))
     assert [s.name for s in samples] == [str(i) for i in range(1, 19)]
     for s in samples[:3]:
         path = str(shared_dir / DATA / "McMaster" / f"{s.name}.tif")
@@ -100,7 +107,7 @@ def test_mcmaster_tif_matches_opencv(shared_dir):
 
 def test_classic5_bmp_grey(shared_dir):
     cv2 = pytest.importorskip("cv2")
-    samples = list(load_samples("classic5", shared_dir / DATA, task="jpeg-car", channels="grey"))
+    samples = list(load_samples(S("classic5"), shared_dir / DATA, task="jpeg-car", channels="grey"))
     assert [s.name for s in samples] == ["baboon", "barbara", "boats", "lena", "peppers"]
     for s in samples:
         ref = cv2.imread(str(shared_dir / DATA / "classic5" / f"{s.name}.bmp"), cv2.IMREAD_UNCHANGED)
@@ -112,7 +119,7 @@ def test_grey_of_colour_png_follows_opencv_imread_grayscale(shared_dir):
     """Grey denoising of a colour file: KAIR/SwinIR/Restormer read it with cv2.IMREAD_GRAYSCALE."""
     cv2 = pytest.importorskip("cv2")
     root = shared_dir / DATA
-    for s in load_samples("CBSD68", root, task="gaussian-denoising", limit=4):
+    for s in load_samples(S("CBSD68"), root, task="gaussian-denoising", limit=4):
         g = ds.to_grey(s.target, "imread", ".png")
         np.testing.assert_array_equal(g[..., 0], cv2.imread(str(root / "CBSD68" / f"{s.name}.png"), cv2.IMREAD_GRAYSCALE))
         # the libpng rule truncates: it is not simply cvtColor, which rounds
@@ -120,7 +127,7 @@ def test_grey_of_colour_png_follows_opencv_imread_grayscale(shared_dir):
 
 
 def test_jpeg_grey_uses_swinir_y_channel(shared_dir):
-    img = next(load_samples("Kodak24", shared_dir / DATA, task="gaussian-denoising")).target
+    img = next(load_samples(S("Kodak24"), shared_dir / DATA, task="gaussian-denoising")).target
     # SwinIR util.bgr2ycbcr(y_only=True) on uint8 BGR: float32 / 255, dot [B, G, R] weights, +16, round
     bgr = img[..., ::-1].astype(np.float32) / 255.0
     ref = np.round(np.dot(bgr, [24.966, 128.553, 65.481]) + 16.0).astype(np.uint8)
@@ -129,7 +136,7 @@ def test_jpeg_grey_uses_swinir_y_channel(shared_dir):
 
 def test_shared_copies_match_packaged_checksums(shared_dir):
     for name in ("Set5", "Set12", "classic5", "McMaster"):
-        assert ds.verify_dataset(name, shared_dir / DATA) == []
+        assert ds.verify_dataset(S(name), shared_dir / DATA) == []
 
 
 # ------------------------------------------------------------------ manifest hash
@@ -158,10 +165,10 @@ def test_manifest_hash_is_stable_and_tracks_changes(shared_dir, tmp_path):
 
 def test_manifest_hash_covers_the_lr_files_of_the_scale(shared_dir):
     root = shared_dir / DATA
-    x2 = manifest_hash("Set5", root, task="classical-sr", scale=2)
-    x3 = manifest_hash("Set5", root, task="classical-sr", scale=3)
+    x2 = manifest_hash(S("Set5"), root, task="classical-sr", scale=2)
+    x3 = manifest_hash(S("Set5"), root, task="classical-sr", scale=3)
     assert x2 != x3
-    _, files = ds.manifest_files("Set5", root, task="classical-sr", scale=3)
+    _, files = ds.manifest_files(S("Set5"), root, task="classical-sr", scale=3)
     assert sorted(p.relative_to(root / "Set5").as_posix() for p in files) == sorted(
         [f"HR/{n}.png" for n in ("baby", "bird", "butterfly", "head", "woman")]
         + [f"LR_bicubic/X3/{n}x3.png" for n in ("baby", "bird", "butterfly", "head", "woman")]
@@ -244,16 +251,16 @@ def test_order_pairing_follows_the_matlab_evaluation(tmp_path):
 
 def test_missing_set_says_where_it_looked_and_how_to_get_it(tmp_path):
     with pytest.raises(DatasetError) as err:
-        ds.find_root("GoPro", tmp_path)
+        ds.find_root(S("GoPro"), tmp_path)
     msg = str(err.value)
     assert str(tmp_path / "GoPro") in msg and str(tmp_path / "test" / "GoPro") in msg
     assert "1k6DTSHu4saUgrGTYkkZXTptILyG9RRll" in msg and "GoPro/input/ and target/" in msg
     with pytest.raises(DatasetError, match="restbench download-data Set14"):
-        list(load_samples("Set14", tmp_path, task="classical-sr", scale=2))
+        list(load_samples(S("Set14"), tmp_path, task="classical-sr", scale=2))
     with pytest.raises(DatasetError, match="not jpeg-car"):
-        load_samples("Set12", tmp_path, task="jpeg-car")
+        load_samples(S("Set12"), tmp_path, task="jpeg-car")
     with pytest.raises(DatasetError, match="needs a scale"):
-        load_samples("Set5", tmp_path, task="classical-sr")
+        load_samples(S("Set5"), tmp_path, task="classical-sr")
 
 
 def test_sidd_mat_blocks(tmp_path):
@@ -264,19 +271,19 @@ def test_sidd_mat_blocks(tmp_path):
     (tmp_path / "SIDD").mkdir()
     sio.savemat(tmp_path / "SIDD" / "ValidationNoisyBlocksSrgb.mat", {"ValidationNoisyBlocksSrgb": noisy})
     sio.savemat(tmp_path / "SIDD" / "ValidationGtBlocksSrgb.mat", {"ValidationGtBlocksSrgb": clean})
-    spec = dataclasses.replace(ds.spec_of("SIDD"), count=6)
+    spec = dataclasses.replace(S("SIDD"), count=6)
     samples = list(load_samples(spec, tmp_path, task="real-denoising"))
     assert [s.name for s in samples] == ["0001_01", "0001_02", "0001_03", "0002_01", "0002_02", "0002_03"]
     np.testing.assert_array_equal(samples[4].input, noisy[1, 1])
     np.testing.assert_array_equal(samples[4].target, clean[1, 1])
     assert len(list(load_samples(spec, tmp_path, task="real-denoising", limit=4))) == 4
     with pytest.raises(DatasetError, match="expected 1280 images, found 6"):
-        list(load_samples("SIDD", tmp_path, task="real-denoising"))
+        list(load_samples(S("SIDD"), tmp_path, task="real-denoising"))
 
 
 def test_dpdd_16bit_pngs_read_as_opencv_default(tmp_path):
     cv2 = pytest.importorskip("cv2")
-    spec = dataclasses.replace(ds.spec_of("DPDD"), count=1)
+    spec = dataclasses.replace(S("DPDD"), count=1)
     im16 = np.random.RandomState(1).randint(0, 65536, size=(6, 7, 3)).astype(np.uint16)
     for sub in ("test_c/source", "test_c/target"):
         (tmp_path / "DPDD" / sub).mkdir(parents=True)
@@ -296,7 +303,7 @@ DEMO_TASKS = ["gaussian-denoising", "jpeg-car", "classical-sr", "lightweight-sr"
 @pytest.mark.parametrize("task", DEMO_TASKS)
 def test_demo_loads_for_every_task(task):
     scale = 3 if task.endswith("-sr") else None
-    samples = list(load_samples("demo", None, task=task, scale=scale))
+    samples = list(load_samples(S("demo"), None, task=task, scale=scale))
     assert [s.name for s in samples] == ["glyphs", "gradient", "shapes", "texture"]
     for s in samples:
         assert s.target.shape == (120, 120, 3) and s.target.dtype == np.uint8
@@ -308,7 +315,7 @@ def test_demo_loads_for_every_task(task):
             assert s.input.shape == (120, 120, 3)
             psnr = 10 * np.log10(255**2 / np.mean((s.input.astype(float) - s.target) ** 2))
             assert 10.0 < psnr < 35.0  # visibly degraded, still the same picture
-    grey = next(load_samples("demo", None, task=task, scale=scale, channels="grey"))
+    grey = next(load_samples(S("demo"), None, task=task, scale=scale, channels="grey"))
     assert grey.target.shape == (120, 120, 1)
 
 
@@ -317,7 +324,7 @@ def test_demo_files_are_what_the_generator_makes():
     from restbench.data.demo import make_demo
 
     clean = make_demo.clean_images()
-    by_task = {t: {s.name: s for s in load_samples("demo", None, task=t)} for t in ("motion-deblurring", "deraining", "real-denoising", "defocus-deblurring")}
+    by_task = {t: {s.name: s for s in load_samples(S("demo"), None, task=t)} for t in ("motion-deblurring", "deraining", "real-denoising", "defocus-deblurring")}
     for name, img in clean.items():
         np.testing.assert_array_equal(by_task["motion-deblurring"][name].target, img)
         for task, made in make_demo.degraded(name, img).items():
@@ -325,14 +332,14 @@ def test_demo_files_are_what_the_generator_makes():
     k = make_demo.motion_kernel()
     assert k.shape == (11, 11) and k.sum() == pytest.approx(1.0)
     for s in (2, 4):
-        for smp in load_samples("demo", None, task="classical-sr", scale=s):
+        for smp in load_samples(S("demo"), None, task="classical-sr", scale=s):
             np.testing.assert_array_equal(smp.input, make_demo.bicubic_lr(smp.target, s))
 
 
 def test_demo_manifest_hash_is_fixed():
-    a = manifest_hash("demo", None, task="motion-deblurring")
-    assert a == manifest_hash("demo", Path("/nonexistent"), task="motion-deblurring")
-    assert a != manifest_hash("demo", None, task="deraining")
+    a = manifest_hash(S("demo"), None, task="motion-deblurring")
+    assert a == manifest_hash(S("demo"), Path("/nonexistent"), task="motion-deblurring")
+    assert a != manifest_hash(S("demo"), None, task="deraining")
 
 
 # ------------------------------------------------------------------ registry and download
@@ -352,35 +359,35 @@ def test_every_standard_set_is_registered_with_a_source():
         assert set(spec.tasks) <= set(__import__("restbench.registry", fromlist=["TASKS"]).TASKS), name
         if spec.checksums:
             assert len(ds.known_checksums(spec)) >= (spec.count or 1)
-    assert ds.spec_of("realblur_j").name == "RealBlur-J"
+    assert S("realblur_j").name == "RealBlur-J"
 
 
 def _serve_from(shared: Path, monkeypatch, seen: list[str]) -> None:
     """Route the 'files' source (GitHub raw URLs) to ../shared through the real download_url."""
-    from restbench.download import download_url
+    from restbench.fetch.download import download_url
 
     def fetch(url, dest, sha256, progress):
         seen.append(url)
         rel = urllib.parse.unquote(url.split("/testsets/", 1)[1])
         return download_url((shared / DATA / rel).as_uri(), dest, sha256=sha256, progress=False)
 
-    monkeypatch.setattr(ds.fetch, "_fetch", fetch)
+    monkeypatch.setattr(dataset_fetch, "_fetch", fetch)
 
 
 def test_download_files_source_verifies_checksums(shared_dir, tmp_path, monkeypatch):
     seen: list[str] = []
     _serve_from(shared_dir, monkeypatch, seen)
-    root = ds.download_dataset("classic5", tmp_path)
+    root = dataset_fetch.download_dataset(S("classic5"), tmp_path)
     assert root == tmp_path / "classic5" and len(seen) == 5
     assert seen[0].startswith("https://raw.githubusercontent.com/JingyunLiang/SwinIR/main/testsets/classic5/")
-    assert ds.verify_dataset("classic5", tmp_path) == []
-    assert len(list(load_samples("classic5", tmp_path, task="jpeg-car", channels="grey"))) == 5
+    assert ds.verify_dataset(S("classic5"), tmp_path) == []
+    assert len(list(load_samples(S("classic5"), tmp_path, task="jpeg-car", channels="grey"))) == 5
     seen.clear()
-    ds.download_dataset("classic5", tmp_path)  # already there and verified: nothing fetched
+    dataset_fetch.download_dataset(S("classic5"), tmp_path)  # already there and verified: nothing fetched
     assert seen == []
 
     (tmp_path / "classic5" / "lena.bmp").write_bytes(b"tampered")
-    assert any("lena.bmp" in p for p in ds.verify_dataset("classic5", tmp_path))
+    assert any("lena.bmp" in p for p in ds.verify_dataset(S("classic5"), tmp_path))
 
 
 def test_download_archive_source_unpacks_safely_and_flattens(tmp_path, monkeypatch):
@@ -395,10 +402,10 @@ def test_download_archive_source_unpacks_safely_and_flattens(tmp_path, monkeypat
             tf.addfile(ti, buf)
     spec = DatasetSpec("TinyHF", ("classical-sr",), "sr", count=2,
                        sources=(DataSource("archive", url=arc.as_uri(), dest="HR", flatten=True),))
-    from restbench.download import download_url
+    from restbench.fetch.download import download_url
 
-    monkeypatch.setattr(ds.fetch, "_fetch", lambda url, dest, sha, progress: download_url(url, dest, sha256=sha, progress=False))
-    root = ds.download_dataset(spec, tmp_path / "data")
+    monkeypatch.setattr(dataset_fetch, "_fetch", lambda url, dest, sha, progress: download_url(url, dest, sha256=sha, progress=False))
+    root = dataset_fetch.download_dataset(spec, tmp_path / "data")
     assert sorted(p.name for p in (root / "HR").iterdir()) == ["one.png", "two.png"]
     assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".")]  # staging cleaned up
     s = next(load_samples(spec, tmp_path / "data", task="classical-sr", scale=4))
@@ -424,12 +431,12 @@ def test_download_hf_archive_goes_through_huggingface_hub(tmp_path, monkeypatch)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake)
     spec = DatasetSpec("X", ("classical-sr",), "sr", count=1,
                        sources=(DataSource("archive", hf_repo="someone/X", hf_filename="data/X_HR.zip", dest="HR", flatten=True),))
-    root = ds.download_dataset(spec, tmp_path / "data")
+    root = dataset_fetch.download_dataset(spec, tmp_path / "data")
     assert calls == [("someone/X", "data/X_HR.zip", "dataset", "main")]
     assert (root / "HR" / "img.png").is_file() and arc.is_file()  # the hub cache copy is left alone
     bad = dataclasses.replace(spec, name="Y", sources=(dataclasses.replace(spec.sources[0], sha256="0" * 64),))
     with pytest.raises(DatasetError, match="differs from the known"):
-        ds.download_dataset(bad, tmp_path / "data")
+        dataset_fetch.download_dataset(bad, tmp_path / "data")
 
 
 def test_download_github_dir_checks_git_blob_hashes(tmp_path, monkeypatch):
@@ -457,9 +464,9 @@ def test_download_github_dir_checks_git_blob_hashes(tmp_path, monkeypatch):
             shutil.copy(tmp_path / "src" / url.rsplit("/", 1)[1], dest)
         return dest
 
-    monkeypatch.setattr(ds.fetch, "_fetch", fetch)
-    spec = dataclasses.replace(ds.spec_of("LIVE1"), count=2)
-    root = ds.download_dataset(spec, tmp_path / "data")
+    monkeypatch.setattr(dataset_fetch, "_fetch", fetch)
+    spec = dataclasses.replace(S("LIVE1"), count=2)
+    root = dataset_fetch.download_dataset(spec, tmp_path / "data")
     assert urls[0] == "https://api.github.com/repos/cszn/DnCNN/contents/testsets/LIVE1?ref=master"
     assert sorted(p.name for p in root.iterdir()) == ["bikes.bmp", "caps.bmp"]
     s = next(load_samples(spec, tmp_path / "data", task="jpeg-car", channels="grey"))
@@ -467,12 +474,12 @@ def test_download_github_dir_checks_git_blob_hashes(tmp_path, monkeypatch):
 
     listing[1]["sha"] = files["bikes.bmp"]  # caps.bmp now claims bikes' blob id
     with pytest.raises(DatasetError, match="caps.bmp does not match its git blob hash"):
-        ds.download_dataset(spec, tmp_path / "data2")
+        dataset_fetch.download_dataset(spec, tmp_path / "data2")
 
 
 def test_download_of_a_drive_only_set_explains_the_manual_route(tmp_path):
     with pytest.raises(DatasetError, match=r"cannot be downloaded automatically(.|\n)*11vfqV-lqousZTuAit1Qkqghiv_taY0KZ"):
-        ds.download_dataset("SIDD", tmp_path)
+        dataset_fetch.download_dataset(S("SIDD"), tmp_path)
 
 
 def test_hf_source_builds_a_resolve_url():

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from restbench import degradations as D
+from restbench.protocols import degradations as D
 
 cv2 = pytest.importorskip("cv2")
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from restbench import download
-from restbench.download import ChecksumError, DownloadError, HTTPStatusError, download_url, sha256_file
+from restbench.fetch import download
+from restbench.fetch.download import ChecksumError, DownloadError, HTTPStatusError, download_url, sha256_file
 
 try:
     from loopback import LoopbackServer

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from restbench import cli, metrics
-from restbench.explain import explain_outputs, pyiqa_available, scorings_for
+from restbench.analysis.explain import explain_outputs, pyiqa_available, scorings_for
 from restbench.protocols import get_protocol
 
 

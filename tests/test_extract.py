@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from restbench.extract import ExtractError, safe_extract, verify_tree
+from restbench.fetch.archives import ExtractError, safe_extract, verify_tree
 
 
 def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]], mode: str = "w:gz") -> Path:

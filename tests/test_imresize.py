@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from restbench.imresize import contributions, cubic, imresize, modcrop
+from restbench.protocols.imresize import contributions, cubic, imresize, modcrop
 
 NAMES = ["baby", "bird", "butterfly", "head", "woman"]
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from restbench.inference import ForwardSettings, forward_padded, forward_tiled, pad, padded_size, restore
+from restbench.engine.inference import ForwardSettings, forward_padded, forward_tiled, pad, padded_size, restore
 from restbench.registry import InputSpec
 
 

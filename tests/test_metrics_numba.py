@@ -13,8 +13,9 @@ import torch
 from scipy import ndimage
 
 from restbench import metrics
+from restbench.metrics import fidelity
 
-nb = pytest.importorskip("restbench.metrics_numba", reason="numba is not installed")
+nb = pytest.importorskip("restbench.metrics.kernels", reason="numba is not installed")
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def torch_path(monkeypatch):
 
     def run(fn, *args, **kwargs):
         with monkeypatch.context() as m:
-            m.setattr(metrics, "_numba", lambda: None)
+            m.setattr(fidelity, "_numba", lambda: None)
             return fn(*args, **kwargs)
 
     return run
@@ -38,7 +39,7 @@ def _images(shape, seed=0, noise=12.0):
 
 
 def test_numba_path_is_taken():
-    assert metrics._numba() is nb
+    assert fidelity._numba() is nb
     out, gt = _images((1, 3, 24, 24))
     a, b = metrics.prepare(out, gt, crop=2, y_mode="basicsr", uint8=True)
     assert a.shape == (1, 1, 20, 20) and a.dtype == torch.float64
@@ -113,7 +114,7 @@ def test_ssim_kernel_rejects_what_it_cannot_compute():
 
 
 def test_generated_kernel_module_is_written_once_under_the_cache(tmp_path, monkeypatch):
-    from restbench.cache import cache_root
+    from restbench.paths import cache_root
 
     files = sorted((cache_root() / "kernels").glob("ssim_k11_*.py"))
     if not files:  # no other test compiled it yet in this session
@@ -125,7 +126,7 @@ def test_generated_kernel_module_is_written_once_under_the_cache(tmp_path, monke
 
 def test_unwritable_cache_root_falls_back_to_a_temp_folder(monkeypatch, torch_path):
     """(Permissions cannot be tested as root, which CI is: the write itself is made to fail.)"""
-    from restbench.cache import cache_root
+    from restbench.paths import cache_root
 
     real_write, folders = nb._write_source, []
 
@@ -141,7 +142,7 @@ def test_unwritable_cache_root_falls_back_to_a_temp_folder(monkeypatch, torch_pa
     g = metrics.gaussian_kernel1d().numpy()
     y = x * 0.9 + np.random.default_rng(1).normal(0, 5, x.shape)
     val = nb.ssim_mean(x, y, g, 6.5025, 58.5225)
-    ref = torch_path(metrics._ssim_wang, torch.from_numpy(x)[None, None], torch.from_numpy(y)[None, None])
+    ref = torch_path(fidelity._ssim_wang, torch.from_numpy(x)[None, None], torch.from_numpy(y)[None, None])
     assert val == pytest.approx(ref.item(), abs=1e-13) and 0.3 < val < 0.99
     assert len(folders) == 2 and folders[1].name.startswith("restbench-kernels-")
     assert list(folders[1].glob("ssim_k11_*.py"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from restbench.perceptual import MetricUnavailable, _metric, perceptual_metrics
+from restbench.metrics.perceptual import MetricUnavailable, _metric, perceptual_metrics
 
 pyiqa = pytest.importorskip("pyiqa")
 

@@ -7,8 +7,8 @@ import math
 import matplotlib.image as mpimg
 import numpy as np
 
-from restbench import plots
-from restbench.plots import pareto_front
+from restbench.report import plots
+from restbench.report.plots import pareto_front
 
 
 def test_pareto_front_basic():
@@ -92,8 +92,8 @@ def test_per_image_boxplot(tmp_path):
 
 
 def test_report_writes_and_embeds_figures(tmp_path):
-    from restbench.report import Profile, load_store, write_reports
-    from restbench.results import JobStore
+    from restbench.report.boards import Profile, load_store, write_reports
+    from restbench.results.store import JobStore
 
     def summary(variant, psnr, sigma, eff=False):
         return dict(kind="summary", model=variant.split("-")[0], variant=variant, task="gaussian-denoising",

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import restbench
-from restbench import plugins
+from restbench.plugin import manager as plugins
 from restbench.cli import main
 
 TINY_PLUGIN = '''

@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from restbench.cli import main
-from restbench.costs import count_macs
+from restbench.costs.measure import count_macs
 
 
 def test_sdpa_is_counted_and_elementwise_ops_are_listed_as_skipped():

@@ -11,8 +11,8 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 from restbench import protocols as P
-from restbench.degradations import bicubic_upsample
-from restbench.imresize import modcrop
+from restbench.protocols.degradations import bicubic_upsample
+from restbench.protocols.imresize import modcrop
 
 REQUIRED = [
     "restormer-gopro", "restormer-derain", "restormer-dpdd", "restormer-sidd", "restormer-denoise",

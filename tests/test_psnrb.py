@@ -12,10 +12,11 @@ import pytest
 import torch
 from PIL import Image
 
-from restbench import metrics, plugins
+from restbench import metrics
+from restbench.plugin import manager as plugins
 from restbench import protocols as P
 from restbench.cli import main
-from restbench.report import load_store, write_reports
+from restbench.report.boards import load_store, write_reports
 
 # ---------------------------------------------------------------- reference (numpy, loops)
 

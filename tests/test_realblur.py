@@ -14,10 +14,12 @@ import pytest
 import torch
 from skimage.metrics import structural_similarity
 
-from restbench import metrics, plugins, realblur
+from restbench import metrics
+from restbench.plugin import manager as plugins
+from restbench.metrics import alignment as realblur
 from restbench import protocols as P
 from restbench.cli import main
-from restbench.explain import scorings_for
+from restbench.analysis.explain import scorings_for
 
 H, W = 96, 128
 
@@ -84,7 +86,7 @@ def test_known_shift_is_recovered_and_aligned_psnr_is_much_higher(shift):
     kept = [np.sum((np.arange(n) + d >= -0.5) & (np.arange(n) + d < n - 0.5)) for n, d in ((W, shift[0]), (H, shift[1]))]
     lost, want = H * W - al.mask[..., 0].sum(), H * W - kept[0] * kept[1]
     assert want > 0 and abs(lost - want) <= 0.1 * want + 8, (lost, want)  # the fitted corners move a few
-    aligned_psnr, aligned_ssim = realblur.psnr_ssim(out, tgt)
+    aligned_psnr, aligned_ssim = realblur.masked_psnr_ssim(out, tgt)
     plain_psnr = metrics.psnr(out, tgt, uint8=True)
     plain_ssim = metrics.ssim(out, tgt, uint8=True)
     assert aligned_psnr.dtype == aligned_ssim.dtype == torch.float64
@@ -98,7 +100,7 @@ def test_gain_is_matched_before_alignment():
     _, tgt_u8 = _shifted_pair((0.0, 0.0))
     tgt = _tensor(tgt_u8)
     darker = tgt * 0.8
-    ps, ss = realblur.psnr_ssim(darker, tgt)
+    ps, ss = realblur.masked_psnr_ssim(darker, tgt)
     assert metrics.psnr(darker, tgt, uint8=True).item() < 25
     assert ps.item() > 45 and ss.item() > 0.998
 
@@ -114,7 +116,7 @@ def test_identical_images_give_inf_psnr_and_ssim_one_like_the_script():
     al = realblur.align(*(realblur.to_float32_hwc(tgt)[0],) * 2)
     np.testing.assert_array_equal(al.warp, np.eye(3, dtype=np.float32))
     assert al.mask.min() == 1.0
-    ps, ss = realblur.psnr_ssim(tgt, tgt.clone())
+    ps, ss = realblur.masked_psnr_ssim(tgt, tgt.clone())
     assert ps.item() == float("inf")
     assert ss.item() == 1.0
     ref = _script_scores(tgt_u8, tgt_u8)
@@ -168,7 +170,7 @@ def test_matches_an_independent_transcription_of_the_script(case):
         out_u8, tgt_u8 = _shifted_pair((0.35, 0.2), noise=0.003, seed=5)
         out_u8 = _u8(out_u8 / 255 * 0.9 + 0.03)
     want_psnr, want_ssim = _script_scores(out_u8, tgt_u8)
-    got_psnr, got_ssim = realblur.psnr_ssim(_tensor(out_u8), _tensor(tgt_u8))
+    got_psnr, got_ssim = realblur.masked_psnr_ssim(_tensor(out_u8), _tensor(tgt_u8))
     assert got_psnr.item() == pytest.approx(want_psnr, abs=1e-10)
     assert got_ssim.item() == pytest.approx(want_ssim, abs=1e-10)
     assert 20 < want_psnr < 60 and 0.5 < want_ssim < 1
@@ -191,9 +193,9 @@ def test_batch_and_evaluate_dispatch_give_the_per_image_numbers():
 
 def test_rejects_grey_and_reports_failed_alignment():
     with pytest.raises(ValueError, match="RGB"):
-        realblur.psnr_ssim(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32))
+        realblur.masked_psnr_ssim(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32))
     with pytest.raises(RuntimeError, match="ECC alignment of image 0"):
-        realblur.psnr_ssim(torch.zeros(1, 3, 32, 40), torch.rand(1, 3, 32, 40))
+        realblur.masked_psnr_ssim(torch.zeros(1, 3, 32, 40), torch.rand(1, 3, 32, 40))
 
 
 # --- (d) protocol selection, listing and the CLI plan -------------------------------------

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from restbench.plugins import load_plugins
-from restbench.report import Profile, load_store, write_reports
-from restbench.report_cli import add_report_parsers
-from restbench.results import JobStore, job_key
+from restbench.plugin.manager import load_plugins
+from restbench.report.boards import Profile, load_store, write_reports
+from restbench.cli.report import register as add_report_parsers
+from restbench.results.store import JobStore, job_key
 
 SHA = "0451a70de9b672ae037270498fbb1c17a1c1c4403785df586ff65df5b858e5b0"
 MANIFEST = "9c1e5f7a2b3d4e6f8a0b"
@@ -225,7 +225,7 @@ def test_verify_exit_status(store, registry, capsys):
 
 
 def test_verify_with_nothing_to_verify(tmp_path, registry):
-    from restbench.cli import UserError
+    from restbench.errors import UserError
 
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no stored results"):
@@ -274,7 +274,7 @@ def test_verify_run_runs_reachable_claims_and_judges_them(shared_dir, tmp_path, 
     """`verify --run` on the bicubic baseline: Set5 is on disk, the other SR sets are not."""
     import json as _json
 
-    from restbench import plugins as _plugins
+    from restbench.plugin import manager as _plugins
     from restbench.cli import main as _main
 
     _plugins.reset()

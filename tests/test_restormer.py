@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 import restbench
-from restbench.checkpoint import load_weights
-from restbench.inference import forward_padded
+from restbench.fetch.checkpoint import load_weights
+from restbench.engine.inference import forward_padded
 from restbench.registry import TASKS
 from restbench_restormer.arch import ChannelLayerNorm, Restormer, WindowAttention
 from restbench_restormer.variants import VARIANTS

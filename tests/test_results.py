@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from restbench.results import JobStore, iter_summaries, job_key
+from restbench.results.store import JobStore, iter_summaries, job_key
 
 
 def test_job_key_is_stable_and_sensitive():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from restbench import plugins
+from restbench.plugin import manager as plugins
 from restbench.cli import main
 
 DNCNN_SHA = "0451a70de9b672ae037270498fbb1c17a1c1c4403785df586ff65df5b858e5b0"
@@ -85,7 +85,7 @@ def test_finished_job_is_not_recomputed_and_force_recomputes(shared_dir, tmp_pat
 def test_kill_9_loses_at_most_the_image_in_flight(shared_dir, tmp_path, capsys):
     args = dncnn_args(shared_dir, "BSD68", tmp_path, "--limit", "5")
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "restbench.cli", "run", *args, "--no-progress"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "restbench", "run", *args, "--no-progress"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     partial = []

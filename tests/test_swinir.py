@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import restbench
-from restbench.checkpoint import load_weights
+from restbench.fetch.checkpoint import load_weights
 from restbench.registry import TASKS, InputSpec
 from restbench_swinir.arch import SwinIR, shifted_window_mask
 from restbench_swinir.variants import RELEASE, VARIANTS

@@ -9,8 +9,8 @@ import torch
 import torch.nn as nn
 
 import restbench
-from restbench.checkpoint import load_weights
-from restbench.inference import forward_padded, pad, unpad
+from restbench.fetch.checkpoint import load_weights
+from restbench.engine.inference import forward_padded, pad, unpad
 from restbench.registry import TASKS
 from restbench_uformer.arch import DropPath, LeWinTransformerBlock, Uformer
 from restbench_uformer.presets import PRESETS, get_arch

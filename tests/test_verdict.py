@@ -6,17 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from restbench.plugins import load_plugins
-from restbench.verdict import (
-    DEVIATES,
-    NOT_CLAIMED,
-    NOT_MEASURED,
-    REPRODUCED,
-    delta,
-    find_claim,
-    judge,
-    judge_in,
-)
+from restbench.plugin.manager import load_plugins
+from restbench.results.verdict import DEVIATES, NOT_CLAIMED, NOT_MEASURED, REPRODUCED, delta, find_claim, judge, judge_in
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from restbench import cache, download
+from restbench import paths as cache
+from restbench.fetch import download
 from restbench.registry import Variant, WeightSource
-from restbench.weights import (
-    WeightFile,
-    WeightsUnavailable,
-    is_offline,
-    parse_weight_overrides,
-    prefetch,
-    resolve_weights,
-    weight_path,
-    weights_status,
-)
+from restbench.fetch.weights import WeightFile, WeightsUnavailable, is_offline, parse_weight_overrides, prefetch, resolve_weights, weight_path, weights_status
 
 try:
     from loopback import LoopbackServer

@@ -1,7 +1,8 @@
 """Test sets: what each one is (:class:`DatasetSpec`), where it lives on disk, and how to read it.
 
 Modules: ``spec`` (the records), ``imageio`` (decoding like cv2), ``locate`` (finding a set),
-``load`` (pairing, crop rules, samples), ``manifest`` (hashes, checksums), ``fetch`` (downloads).
+``load`` (pairing, crop rules, samples), ``manifest`` (hashes, checksums). Downloading a set is the fetch
+stage's job (:mod:`restbench.fetch.datasets`); this package only reads what is on disk.
 
 A set lives in ``<data-root>/<Name>/`` in the layout the authors' own test scripts read, so a
 folder prepared for SwinIR, KAIR or Restormer works as it is:
@@ -19,7 +20,7 @@ folder prepared for SwinIR, KAIR or Restormer works as it is:
 
 Each set folder is looked for as ``<root>/<Name>``, ``<root>/<Name>/test`` and ``<root>/test/<Name>``
 (also under the authors' folder names, e.g. ``RealBlur_J``, ``Kodak``), first in ``--data-root`` and
-then in the download cache (:func:`restbench.cache.datasets_dir`). The ``demo`` set ships inside
+then in the download cache (:func:`restbench.paths.datasets_dir`). The ``demo`` set ships inside
 the package.
 
 Images come back as uint8 HxWxC arrays in RGB order (C=3) or grey (C=1), decoded the way the
@@ -27,12 +28,11 @@ authors' OpenCV-based scripts decode them; see :func:`read_image` and :func:`to_
 details that matter (16-bit PNGs, grey conversion rules).
 """
 
-from .fetch import download_dataset
-from .imageio import read_image, to_grey, to_rgb
-from .load import load_samples
-from .locate import default_data_root, find_root, how_to_get, packaged_root, spec_of
-from .manifest import file_sha256, known_checksums, manifest_files, manifest_hash, verify_dataset
-from .spec import IMAGE_SUFFIXES, LAYOUTS, SR_TASKS, DatasetError, DataSource, DatasetSpec, Sample
+from restbench.datasets.imageio import read_image, to_grey, to_rgb
+from restbench.datasets.load import load_samples
+from restbench.datasets.locate import default_data_root, find_root, how_to_get, packaged_root, spec_of
+from restbench.datasets.manifest import file_sha256, known_checksums, manifest_files, manifest_hash, verify_dataset
+from restbench.datasets.spec import IMAGE_SUFFIXES, LAYOUTS, SR_TASKS, DatasetError, DataSource, DatasetSpec, Sample
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -43,7 +43,6 @@ __all__ = [
     "DatasetSpec",
     "Sample",
     "default_data_root",
-    "download_dataset",
     "file_sha256",
     "find_root",
     "how_to_get",

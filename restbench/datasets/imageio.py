@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .spec import DatasetError
+from restbench.datasets.spec import DatasetError
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:

@@ -9,9 +9,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .imageio import convert_channels, read_image
-from .locate import find_root, hr_dir, list_images, spec_of
-from .spec import SR_TASKS, DatasetError, DatasetSpec, Sample
+from restbench.datasets.imageio import convert_channels, read_image
+from restbench.datasets.locate import find_root, hr_dir, list_images, spec_of
+from restbench.datasets.spec import SR_TASKS, DatasetError, DatasetSpec, Sample
 
 
 def _matlab_order(files: Sequence[Path]) -> list[Path]:

@@ -6,16 +6,16 @@ import os
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
-from .spec import DatasetError, DatasetSpec
+from restbench.datasets.spec import DatasetError, DatasetSpec
 
 
 def default_data_root() -> Path:
     """Where ``restbench download-data`` puts sets: ``<cache>/datasets``."""
-    from .. import cache
+    from restbench import paths
 
-    return cache.datasets_dir()
+    return paths.datasets_dir()
 
 
 def packaged_root(spec: DatasetSpec) -> Path:
@@ -66,13 +66,16 @@ def _candidates(spec: DatasetSpec, base: Path) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def spec_of(name_or_spec: str | DatasetSpec) -> DatasetSpec:
-    """The registered spec for a name, an author's folder name (``RealBlur_J``) or any case of either."""
+def spec_of(name_or_spec: str | DatasetSpec, datasets: Mapping[str, DatasetSpec] | None = None) -> DatasetSpec:
+    """The spec for a name, an author's folder name (``RealBlur_J``) or any case of either.
+
+    Names are looked up in ``datasets`` (e.g. ``registry.datasets``): the data layer sits below
+    the plugin layer and never reaches up into the loaded plugins' state itself.
+    """
     if isinstance(name_or_spec, DatasetSpec):
         return name_or_spec
-    from .. import get_registry
-
-    datasets = get_registry().datasets
+    if datasets is None:
+        raise DatasetError(f"test set {name_or_spec!r} given by name; pass the registered specs to look it up")
     if name_or_spec in datasets:
         return datasets[name_or_spec]
     lower = {k.lower(): v for k, v in datasets.items()}

@@ -7,9 +7,9 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from .load import check_task, plan_items
-from .locate import find_root, spec_of
-from .spec import SR_TASKS, DatasetError, DatasetSpec
+from restbench.datasets.load import check_task, plan_items
+from restbench.datasets.locate import find_root, spec_of
+from restbench.datasets.spec import SR_TASKS, DatasetError, DatasetSpec
 
 _SHA_CACHE: dict[tuple[str, int, int], str] = {}
 

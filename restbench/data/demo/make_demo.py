@@ -204,7 +204,7 @@ def degraded(name: str, img: np.ndarray) -> dict[str, np.ndarray]:
 def bicubic_lr(img: np.ndarray, scale: int) -> np.ndarray:
     import torch
 
-    from restbench.imresize import imresize
+    from restbench.protocols.imresize import imresize
 
     t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
     return imresize(t, scale=1 / scale).permute(1, 2, 0).numpy()

@@ -1,0 +1,233 @@
+"""``restbench report``, ``restbench verify`` and ``restbench leaderboard publish``.
+
+All three read the results store only; nothing here runs a model. ``verify`` is the command a CI
+job runs after ``restbench run``: exit status 1 when any full-set result deviates from its paper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from restbench.errors import UserError
+from restbench.output import emit_json
+from restbench.results.verdict import DEFAULT_TOL_PSNR, DEFAULT_TOL_SSIM
+
+REPORT_EXAMPLES = """\
+examples:
+  restbench report                                   # every test set in the results store
+  restbench report --dataset Set12,BSD68 --out leaderboards
+  restbench profile --models all --sizes 128x128,256x256,512x512 --json > profile.json
+  restbench report --profile profile.json --profile-size 256x256
+Writes <out>/<Dataset>.md and .csv per test set, PNG+SVG figures beside them, and <out>/README.md.
+"""
+
+VERIFY_EXAMPLES = """\
+examples:
+  restbench run --models dncnn --dataset Set12 --sigma 25 --weights dncnn=../shared/weights/dncnn_25.pth
+  restbench verify --models dncnn
+Exit status: 0 when nothing deviates, 1 when a full-set result deviates from the paper's claim,
+2 when the store has no result to verify. Runs on a --limit subset are shown but never fail.
+"""
+
+PUBLISH_EXAMPLES = """\
+examples:
+  restbench leaderboard publish --out leaderboards
+  restbench leaderboard publish --repo me/restbench-leaderboards
+The token is huggingface_hub's usual one (HF_TOKEN or `hf auth login`); --endpoint (or
+HF_ENDPOINT) points at another hub.
+"""
+
+
+def _store_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results", type=Path, help="results store directory (default: $RESTBENCH_HOME/results)")
+    p.add_argument("--tol-psnr", type=float, default=DEFAULT_TOL_PSNR, help=f"PSNR tolerance in dB (default {DEFAULT_TOL_PSNR})")
+    p.add_argument("--tol-ssim", type=float, default=DEFAULT_TOL_SSIM, help=f"SSIM tolerance (default {DEFAULT_TOL_SSIM})")
+
+
+def _board_args(p: argparse.ArgumentParser, out_default: str = "leaderboards") -> None:
+    p.add_argument("--dataset", action="append", default=[], help="only these test sets (comma-separated, repeatable)")
+    p.add_argument("--out", type=Path, default=Path(out_default), help=f"output directory (default: {out_default})")
+    p.add_argument("--profile", type=Path, metavar="JSON", help="output of `restbench profile --json` for cost columns")
+    p.add_argument("--profile-size", metavar="HxW", help="which profiled size the boards show (default 256x256 if present)")
+    p.add_argument("--no-plots", action="store_true", help="markdown and CSV only")
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write leaderboards (markdown + CSV + figures) from the results store",
+        epilog=REPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _store_args(p)
+    _board_args(p)
+    p.set_defaults(handler=handle_report)
+
+    p = sub.add_parser(
+        "verify",
+        parents=[common],
+        help="compare stored results with the papers' claims; exit 1 if any deviates",
+        epilog=VERIFY_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _store_args(p)
+    p.add_argument("--models", default="all", help="'all', family names or variant ids, comma-separated")
+    p.add_argument("--dataset", action="append", default=[], help="only these test sets (comma-separated, repeatable)")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.add_argument("--run", action="store_true",
+                   help="first run every claim reachable here (test set on disk, weights cached or --weights)")
+    p.add_argument("--data-root", type=Path, help="with --run: directory holding <Dataset>/ folders")
+    p.add_argument("--weights", action="append", default=[], metavar="ID=PATH", help="with --run: local checkpoints")
+    p.add_argument("--no-progress", action="store_true", help="with --run: no progress bars")
+    p.set_defaults(handler=handle_verify)
+
+    lb = sub.add_parser("leaderboard", help="leaderboard maintenance (publish)")
+    lbsub = lb.add_subparsers(dest="leaderboard_command", metavar="ACTION", required=True)
+    p = lbsub.add_parser(
+        "publish",
+        parents=[common],
+        help="write the boards and optionally push them to a Hugging Face dataset repo",
+        epilog=PUBLISH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _store_args(p)
+    _board_args(p)
+    p.add_argument("--repo", metavar="ID", help="Hugging Face dataset repo to upload the folder to (created if missing)")
+    p.add_argument("--endpoint", metavar="URL", help="hub endpoint (default: huggingface_hub's, i.e. HF_ENDPOINT)")
+    p.add_argument("--path-in-repo", default=None, help="folder inside the repo (default: its root)")
+    p.add_argument("--commit-message", default="Update restbench leaderboards")
+    p.set_defaults(handler=handle_publish)
+
+
+def _split(items: list[str]) -> list[str]:
+    return [x.strip() for item in items for x in item.split(",") if x.strip()]
+
+
+def _results_dir(args) -> Path:
+    from restbench.paths import results_dir
+
+    root = args.results or results_dir()
+    if not Path(root).is_dir():
+        raise UserError(f"no results store at {root}; run `restbench run …` first or pass --results DIR")
+    return Path(root)
+
+
+def _write(args, state):
+    from restbench.report.boards import Profile, load_store, write_reports
+
+    jobs = load_store(_results_dir(args))
+    if not jobs:
+        raise UserError(f"no sealed results in {args.results or 'the results store'}; run `restbench run …` first")
+    try:
+        profile = Profile.load(args.profile, args.profile_size)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"cannot read --profile {args.profile}: {exc}") from None
+    if args.profile and args.profile_size and not any(r["size"] == args.profile_size for r in profile.rows):
+        sizes = sorted({r["size"] for r in profile.rows})
+        raise UserError(f"--profile-size {args.profile_size} is not in {args.profile} (has {', '.join(sizes)})")
+    datasets = _split(args.dataset) or None
+    boards = write_reports(jobs, args.out, state.registry, profile=profile, datasets=datasets,
+                           tol_psnr=args.tol_psnr, tol_ssim=args.tol_ssim, plots=not args.no_plots)
+    if datasets and not boards:
+        have = sorted({str(j.summary.get("dataset")) for j in jobs})
+        raise UserError(f"no results for {', '.join(datasets)}; the store has {', '.join(have)}")
+    return boards
+
+
+def handle_report(args, state) -> int:
+    boards = _write(args, state)
+    for b in boards:
+        print(b.markdown)
+    print(Path(args.out) / "README.md")
+    return 0
+
+
+def handle_verify(args, state) -> int:
+    from restbench.report.boards import latest_per_job, level_label, load_store
+    from restbench.results.verdict import NOT_CLAIMED, judge_in
+
+    if args.run:
+        from restbench.paths import results_dir
+        from restbench.engine.claims import run_claims
+        from restbench.fetch.weights import parse_weight_overrides
+
+        from restbench.engine.select import select_variants
+
+        args.results = args.results or results_dir(create=True)
+        try:
+            overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        outcome = run_claims(state, select_variants(state, [args.models]), data_root=args.data_root,
+                             results_dir=args.results, weights=overrides, progress=not args.no_progress)
+        for line in outcome.unreachable:
+            print(f"not reachable: {line}", file=sys.stderr)
+
+    wanted = set(_split([args.models])) - {"all"}
+    sets = {d.lower() for d in _split(args.dataset)}
+    jobs = [
+        j for j in latest_per_job(load_store(_results_dir(args)))
+        if (not wanted or j.summary.get("variant") in wanted or j.summary.get("model") in wanted)
+        and (not sets or str(j.summary.get("dataset")).lower() in sets)
+    ]
+    if not jobs:
+        raise UserError("no stored results match; run `restbench run …` first (verify reads the results store only)")
+    rows, skipped = [], 0
+    for j in jobs:
+        s = j.summary
+        v = judge_in(s, state.registry, args.tol_psnr, args.tol_ssim)
+        if v.status is None or v.status == NOT_CLAIMED:
+            skipped += 1
+            continue
+        rows.append(dict(
+            variant=s["variant"], dataset=s.get("dataset"), level=level_label(s), n_images=s.get("n_images"),
+            psnr=s.get("psnr"), claimed_psnr=v.claimed_psnr, d_psnr=None if v.d_psnr is None else float(v.d_psnr),
+            ssim=s.get("ssim"), claimed_ssim=v.claimed_ssim, d_ssim=None if v.d_ssim is None else float(v.d_ssim),
+            verdict=v.status, partial=v.partial, fails=v.fails, source=v.claim.source if v.claim else None,
+        ))
+    rows.sort(key=lambda r: (r["dataset"] or "", r["variant"], r["level"]))
+    failed = sum(r["fails"] for r in rows)
+    if args.json:
+        emit_json({"verdicts": rows, "without_claim": skipped, "deviating": failed,
+                   "tolerance": {"psnr": args.tol_psnr, "ssim": args.tol_ssim}})
+    else:
+        _print_verify(rows)
+        print(f"\n{len(rows)} result(s) with a claim, {failed} deviating beyond ±{args.tol_psnr} dB / ±{args.tol_ssim} SSIM;"
+              f" {skipped} without a claim or efficiency-only (not judged)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _print_verify(rows: list[dict]) -> None:
+    from restbench.results.verdict import DECIMALS
+
+    def f(x, nd, sign=False):
+        return "—" if x is None else (f"{x:+.{nd}f}" if sign else f"{x:.{nd}f}")
+
+    head = (f"{'variant':<36} {'dataset':<10} {'level':<6} {'PSNR':>8} {'paper':>6} {'ΔPSNR':>8} "
+            f"{'SSIM':>7} {'paper':>6} {'ΔSSIM':>9}  verdict")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        verdict = r["verdict"] + (f" (subset of {r['n_images']} images: cannot refute the paper)" if r["partial"] else "")
+        print(f"{r['variant']:<36} {r['dataset']:<10} {r['level']:<6} {f(r['psnr'], 4):>8} "
+              f"{'—' if r['claimed_psnr'] is None else r['claimed_psnr']:>6} {f(r['d_psnr'], DECIMALS['psnr'], True):>8} "
+              f"{f(r['ssim'], 4):>7} {'—' if r['claimed_ssim'] is None else r['claimed_ssim']:>6} {f(r['d_ssim'], DECIMALS['ssim'], True):>9}  {verdict}")
+
+
+def handle_publish(args, state) -> int:
+    from restbench.report.publish import one_line, publish
+
+    boards = _write(args, state)
+    print(f"wrote {len(boards)} board(s) to {args.out}", file=sys.stderr)
+    if not args.repo:
+        return 0
+    try:
+        info = publish(args.out, args.repo, endpoint=args.endpoint, path_in_repo=args.path_in_repo,
+                       commit_message=args.commit_message)
+    except Exception as exc:  # network, auth, offline mode: the boards are written, say why the push failed
+        raise UserError(f"upload to {args.repo} failed: {one_line(exc)}") from None
+    print(getattr(info, "commit_url", None) or f"uploaded {args.out} to {args.repo}")
+    return 0

@@ -1,0 +1,163 @@
+"""``restbench run``: the command-line face of the harness (plan → weights/data → forward → metrics → results).
+
+The argparse namespace becomes a typed :class:`~restbench.engine.options.RunOptions` here
+(:func:`run_options`); the engine never sees argparse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from restbench.errors import UserError
+from restbench.output import emit_json
+
+if TYPE_CHECKING:
+    from restbench.engine.options import RunOptions
+
+EXAMPLES = """\
+examples:
+  restbench run --models all --dataset demo
+  restbench run --models all --dataset GoPro --dry-run
+  restbench run --models dncnn --dataset Set12 --sigma 25 --data-root ../shared/datasets \\
+                --weights dncnn=../shared/weights/dncnn_25.pth --json
+  restbench run --models bicubic,swinir --dataset Set5 --scale 2 --data-root ~/data --limit 2
+
+Results are kept under --results (default: $RESTBENCH_HOME/results); a job already complete with the
+same variant, data, protocol, settings, weights and versions is not recomputed unless --force, and
+an interrupted job resumes where it stopped.
+"""
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser(
+        "run",
+        parents=[common],
+        help="evaluate models on a test set under the papers' protocols",
+        description="Run every suitable variant of the chosen models on one test set and measure it.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g = p.add_argument_group("what to run")
+    g.add_argument("--models", default="all", help="'all', family names, variant ids, comma-separated (default: all)")
+    g.add_argument("--dataset", required=True, help="a registered test set (see docs/datasets.md), or 'demo'")
+    g.add_argument("--sigma", type=int, help="Gaussian noise level (denoising sets)")
+    g.add_argument("--scale", type=int, help="upscaling factor (SR sets)")
+    g.add_argument("--quality", type=int, help="JPEG quality (artefact-removal sets)")
+    g.add_argument("--channels", choices=["rgb", "grey"], help="evaluate a colour set in grey or rgb")
+    g.add_argument("--protocol", help="override the evaluation protocol (see `restbench protocols`)")
+    g.add_argument("--metrics", default="", help="extra pyiqa metrics, comma-separated (e.g. lpips,dists)")
+    g.add_argument("--limit", type=int, help="only the first N images")
+    g.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    g = p.add_argument_group("inputs")
+    g.add_argument("--data-root", type=Path, help="directory holding <Dataset>/ folders in the authors' layout")
+    g.add_argument(
+        "--weights",
+        action="append",
+        default=[],
+        metavar="ID=PATH",
+        help="use a local checkpoint for a variant or family; ID=random gives efficiency-only rows",
+    )
+    g = p.add_argument_group("execution")
+    g.add_argument("--device", default="auto", help="auto (CUDA when available), cuda, cuda:1, cpu")
+    g.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp32", help="autocast precision")
+    g.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                   help="NHWC memory format; default: on for architectures that declare it faster (DnCNN)")
+    g.add_argument("--compile", action="store_true", help="torch.compile the model first")
+    g.add_argument("--tile", type=int, help="tiled inference with SIZE×SIZE tiles (bounded memory)")
+    g.add_argument("--tile-overlap", type=int, default=32, help="overlap between tiles in pixels (default 32)")
+    g.add_argument("--self-ensemble", action="store_true", help="average over the 8 flips/rotations (x8)")
+    g.add_argument("--prefetch", type=int, default=2, metavar="N",
+                   help="images a background thread decodes and degrades ahead of the model (default 2)")
+    g = p.add_argument_group("outputs")
+    g.add_argument("--results", type=Path, help="results store directory (default: $RESTBENCH_HOME/results)")
+    g.add_argument("--save-images", type=Path, metavar="DIR", help="write restored images as PNG")
+    g.add_argument("--force", action="store_true", help="recompute jobs already in the results store")
+    g.add_argument("--json", action="store_true", help="print one JSON document with the summary rows")
+    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(handler=handle_run)
+
+
+def run_options(args, weights: dict[str, str]) -> "RunOptions":
+    """The typed options of a run from ``restbench run``'s arguments."""
+    from restbench.engine.inference import ForwardSettings
+    from restbench.engine.options import RunOptions
+    from restbench.paths import results_dir
+
+    return RunOptions(
+        device=args.device,
+        forward=ForwardSettings(
+            tile=args.tile,
+            tile_overlap=args.tile_overlap,
+            self_ensemble=args.self_ensemble,
+            precision=args.precision,
+            channels_last=bool(args.channels_last),
+        ),
+        channels_last_auto=args.channels_last is None,
+        compile=args.compile,
+        limit=args.limit,
+        data_root=args.data_root,
+        results_dir=args.results or results_dir(create=True),
+        save_images=args.save_images,
+        force=args.force,
+        progress=not args.no_progress,
+        weights=weights,
+        missing_weights=getattr(args, "missing_weights", None) or ("random" if args.dataset == "demo" else "fail"),
+        metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
+        prefetch=max(1, args.prefetch),
+    )
+
+
+def handle_run(args, state) -> int:
+    from restbench.engine.select import select_variants
+    from restbench.engine.plan import Level, PlanError, make_plan
+    from restbench.engine.runner import run_plan
+
+    variants = select_variants(state, [args.models])
+    demo = args.dataset == "demo"
+    if demo:  # every task at once: pick the levels the demo documents unless told otherwise
+        args.sigma, args.scale, args.quality = args.sigma or 25, args.scale or 4, args.quality or 40
+        print(f"demo set: σ{args.sigma}, x{args.scale}, JPEG q{args.quality}; synthetic inputs, numbers only "
+              "show that each model runs (see restbench/data/demo/README.md)", file=sys.stderr)
+    level = Level(sigma=args.sigma, scale=args.scale, quality=args.quality)
+    try:
+        named = frozenset(t.strip() for t in args.models.split(",") if t.strip() in state.registry.variants)
+        plan = make_plan(state.registry, variants, args.dataset, level, args.protocol, args.channels, named,
+                         representative=demo)
+    except PlanError as exc:
+        raise UserError(str(exc)) from None
+    if not args.dry_run:
+        for fam, why in plan.skipped:
+            print(f"skipped {fam}: {why}", file=sys.stderr)
+    else:
+        rows = [
+            dict(variant=j.variant.id, model=j.variant.arch, task=j.task, dataset=j.dataset, protocol=j.protocol)
+            for j in plan.jobs
+        ]
+        if args.json:
+            emit_json({"plan": rows, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped]})
+        else:
+            for r in rows:
+                print(f"run  {r['variant']:<45} {r['task']:<20} protocol {r['protocol']}")
+            for fam, why in plan.skipped:
+                print(f"skip {fam:<45} {why}")
+        return 0
+    if not plan.jobs:
+        raise UserError("nothing to run: no selected model suits this test set (see the skipped reasons above)")
+    from restbench.fetch.weights import parse_weight_overrides
+
+    try:
+        overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
+    except ValueError as exc:
+        raise UserError(f"{exc} (or ID=random for efficiency-only rows)") from None
+    opts = run_options(args, overrides)
+    summaries, failures = run_plan(state, plan, opts)
+    if args.json:
+        emit_json({"results": summaries, "failures": failures, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped]})
+    else:
+        from restbench.report.summary import print_summary_table
+
+        print_summary_table(summaries, failures)
+    return 1 if failures else 0

@@ -1,0 +1,312 @@
+"""Executing a plan: one job per (variant, test set), each resumable and isolated from the others.
+
+Data flow per job: weights → model on device → images (decoded and degraded ahead of the model in
+a prefetch thread) → forward (padding/tiling/ensemble as the variant's authors do) → metrics under
+the job's protocol → per-image rows appended to the results store → a sealed summary.
+"""
+
+from __future__ import annotations
+
+import platform
+import queue
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from restbench.version import __version__
+from restbench.engine.inference import ForwardSettings, is_oom, pick_device, prepare_model, restore
+from restbench.engine.inputs import make_input
+from restbench.engine.models import JobFailed, build_for, forward_settings, weights_for
+from restbench.engine.options import RunOptions
+from restbench.engine.plan import Job, Plan
+from restbench.results.store import JobStore, job_key
+
+QUALITY_METRICS = ("psnr", "ssim", "psnrb")  # per-image row keys the summary averages (PSNR-B: JPEG CAR only)
+
+
+def git_commit() -> str | None:
+    """The checkout's commit when restbench runs from one (provenance), else None."""
+    try:
+        root = Path(__file__).resolve().parents[1]
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        if out.returncode == 0:
+            dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "-uno"], capture_output=True, text=True, timeout=5)
+            return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return None
+
+
+def versions(state, job: Job) -> dict:
+    plugin = state.registry.owner.get(f"variant:{job.variant.id}")
+    pver = next((p.version for p in state.plugins if p.name == plugin), None)
+    return dict(
+        restbench=__version__,
+        plugin=plugin,
+        plugin_version=pver,
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        numpy=np.__version__,
+        python=platform.python_version(),
+    )
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()})"
+
+
+def _prefetch(items: Iterator, depth: int) -> Iterator:
+    """Run ``items`` in a thread, ``depth`` ahead: decoding and degradation overlap the forward pass."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def work():
+        try:
+            for it in items:
+                q.put(it)
+        except BaseException as exc:  # surfaced in the consumer
+            q.put(exc)
+        q.put(done)
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    while True:
+        it = q.get()
+        if it is done:
+            return
+        if isinstance(it, BaseException):
+            raise it
+        yield it
+
+
+def run_plan(state, plan: Plan, opts: RunOptions) -> tuple[list[dict], list[dict]]:
+    """Run every job; a failing job is reported and the others still run."""
+    summaries, failures = [], []
+    device = pick_device(opts.device)
+    if device.type == "cpu" and plan.jobs:  # metrics run where the images are
+        from restbench.metrics.fidelity import warm_up_in_background
+
+        warm_up_in_background()
+    for j in plan.jobs:
+        if j.variant.weight_file:
+            opts.family_weight_files.setdefault(j.variant.arch, set()).add(j.variant.weight_file)
+    for job in plan.jobs:
+        try:
+            summaries.append(run_job(state, job, opts, device))
+        except JobFailed as exc:
+            print(f"restbench: {job.variant.id} on {job.dataset}: {exc}", file=sys.stderr)
+            failures.append(dict(variant=job.variant.id, model=job.variant.arch, dataset=job.dataset, error=str(exc)))
+    return summaries, failures
+
+
+def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
+    from restbench.datasets import DatasetError, load_samples, manifest_hash
+    from restbench.costs.cache import count_parameters
+    from restbench.protocols.named import evaluate, get_protocol
+
+    v = job.variant
+    protocol = get_protocol(job.protocol)
+    spec = state.registry.datasets[job.dataset]
+    fwd = forward_settings(state, v, opts)
+    wpath, wsha, wsource, efficiency_only = weights_for(job, opts)
+    sample_args = dict(
+        task=job.task, sigma=job.level.sigma, scale=job.level.scale, quality=job.level.quality,
+        channels=job.channels, limit=opts.limit,
+    )
+    try:
+        manifest = manifest_hash(spec, opts.data_root, **sample_args)
+    except DatasetError as exc:
+        raise JobFailed(str(exc)) from None
+    settings = dict(
+        tile=fwd.tile, tile_overlap=fwd.tile_overlap if fwd.tile else None,
+        self_ensemble=fwd.self_ensemble, precision=fwd.precision,
+        channels_last=fwd.channels_last, compile=opts.compile, device_type=device.type,
+        limit=opts.limit, efficiency_only=efficiency_only,
+    )
+    vers = versions(state, job)
+    key_parts = dict(
+        variant=v.id, dataset=job.dataset, manifest=manifest, protocol=asdict(protocol),
+        level=vars(job.level), channels=job.channels, task=job.task, settings=settings,
+        weights_sha256=wsha, versions={k: vers[k] for k in ("restbench", "plugin_version", "torch")},
+        metrics=list(opts.metrics),
+    )
+    store = JobStore(opts.results_dir, job_key(key_parts))
+    if store.is_complete() and not opts.force:
+        _, summary = store.load_final()
+        if summary is not None:
+            return {**summary, "cached": True}
+    if opts.force:
+        store.discard()
+    done = store.resume()
+
+    model = build_for(state, v, wpath).to(device)
+    plain_model = model  # fvcore traces the eager module, never a compiled one
+    params = count_parameters(model)
+    model = prepare_model(model, fwd)
+    if opts.compile:
+        model = torch.compile(model)
+
+    started = datetime.now(timezone.utc).isoformat()
+    t_wall = time.perf_counter()
+    forward_s = 0.0
+    rows = list(done.values())
+    tiled = sum(1 for r in rows if r.get("tiled"))
+    macs: dict | None = None
+
+    def prepared():
+        for sample in load_samples(spec, opts.data_root, **sample_args):
+            if sample.name in done:
+                continue
+            x, y = make_input(sample, protocol, job)
+            if device.type == "cuda":
+                x, y = x.pin_memory(), y.pin_memory()
+            yield sample.name, x, y
+
+    from tqdm import tqdm
+
+    total = min(x for x in (spec.count, opts.limit) if x) if (spec.count or opts.limit) else None
+    bar = tqdm(desc=f"{v.id} @ {job.dataset}", unit="img", disable=not opts.progress, file=sys.stderr,
+               total=total, initial=len(rows), leave=False)
+    try:
+        for name, x, y in _prefetch(prepared(), depth=opts.prefetch):
+            x = x.to(device, non_blocking=True)
+            y = y.to(device, non_blocking=True)
+            out, secs, was_tiled = forward_image(model, x, v.input, job.scale, fwd, device)
+            if macs is None:
+                macs = _macs_at(state, job, plain_model, x)
+            forward_s += secs
+            row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
+                       forward_s=round(secs, 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
+            if not efficiency_only:
+                scores = evaluate(out, y, protocol, scale=job.scale)
+                row.update(psnr=scores["psnr"], ssim=scores["ssim"] if "ssim" in protocol.reported else None)
+                if "psnrb" in scores:
+                    row["psnrb"] = scores["psnrb"]
+                row.update(_extra_metrics(out, y, opts.metrics))
+            if opts.save_images:
+                _save(out, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
+            store.append(row)
+            rows.append(row)
+            tiled += was_tiled
+            bar.update(1)
+    except DatasetError as exc:
+        raise JobFailed(str(exc)) from None
+    except Exception as exc:
+        raise JobFailed(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        bar.close()
+    if not rows:
+        raise JobFailed("no images were found for this job")
+    summary = dict(
+        kind="summary",
+        model=v.arch,
+        variant=v.id,
+        task=job.task,
+        dataset=job.dataset,
+        manifest_hash=manifest,
+        protocol=job.protocol,
+        protocol_settings=asdict(protocol),
+        sigma=job.level.sigma,
+        scale=job.level.scale,
+        quality=job.level.quality,
+        channels=job.channels,
+        n_images=len(rows),
+        efficiency_only=efficiency_only,
+        params=params,
+        **(macs or dict(macs=None)),
+        weights=dict(file=v.weight_file, sha256=wsha, source=wsource),
+        device=device_name(device),
+        settings=settings,
+        tiled_images=tiled,
+        versions=vers,
+        git_commit=git_commit(),
+        seed=protocol.degradation.noise_seed,
+        started=started,
+        finished=datetime.now(timezone.utc).isoformat(),
+        wall_s=round(time.perf_counter() - t_wall, 3),
+        forward_s=round(forward_s, 3),
+        job_key=store.key,
+    )
+    metric_names = sorted({k for r in rows for k in r if k in QUALITY_METRICS or k in opts.metrics})
+    for m in metric_names:
+        vals = [r[m] for r in rows if r.get(m) is not None]
+        summary[m] = None if efficiency_only or not vals else float(np.mean(vals))
+    if efficiency_only:
+        summary["psnr"] = summary["ssim"] = None
+    store.seal(rows, summary)
+    return summary
+
+
+def forward_image(model, x, spec, scale, settings: ForwardSettings, device) -> tuple[torch.Tensor, float, bool]:
+    """One image; on CUDA out-of-memory retry it tiled and say so."""
+    def timed(s: ForwardSettings):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            out = restore(model, x, spec, scale, s).clamp_(0, 1)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return out, time.perf_counter() - t0
+
+    try:
+        out, secs = timed(settings)
+        return out, secs, bool(settings.tile)
+    except Exception as exc:
+        if not is_oom(exc) or settings.tile:
+            raise
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+        retry = ForwardSettings(tile=256, tile_overlap=32, self_ensemble=settings.self_ensemble,
+                                precision=settings.precision, channels_last=settings.channels_last)
+        out, secs = timed(retry)
+        return out, secs, True
+
+
+def _macs_at(state, job: Job, model, x: torch.Tensor) -> dict:
+    """fvcore MACs of one untiled forward at the first image's padded size (the run's cost figure).
+
+    Memoised on disk per architecture and size: the count costs a traced forward pass.
+    """
+    from restbench.costs.measure import count_macs
+    from restbench.engine.inference import pad
+    from restbench.costs.cache import MacCounts
+
+    xp, _ = pad(x, job.variant.input)
+
+    def compute() -> dict:
+        try:
+            with torch.inference_mode(False), torch.no_grad():
+                m = count_macs(model, xp)
+        except Exception as exc:  # a model fvcore cannot trace still gets its quality numbers
+            return dict(macs=None, macs_error=f"{type(exc).__name__}: {exc}"[:200])
+        return dict(macs=m.total, macs_by_group=m.by_group, macs_input_size=list(xp.shape[-2:]))
+
+    counts = MacCounts(state.registry, {p.name: p.version for p in state.plugins})
+    return counts.get(job.variant, tuple(xp.shape[1:]), compute)
+
+
+def _extra_metrics(out: torch.Tensor, target: torch.Tensor, names: tuple[str, ...]) -> dict:
+    if not names:
+        return {}
+    from restbench.metrics.perceptual import perceptual_metrics
+
+    return perceptual_metrics(out, target, names)
+
+
+def _save(img: torch.Tensor, path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arr = (img[0].detach().float().cpu().clamp(0, 1).numpy().transpose(1, 2, 0) * 255.0).round().astype(np.uint8)
+    Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr).save(path)

@@ -1,0 +1,50 @@
+"""Which variants a user means: 'all', family names, variant ids, comma lists.
+
+Shared by run, profile, verify, explain, compare and ablate, so that every command understands
+``--models`` the same way and fails the same way on a name it does not know.
+"""
+
+from __future__ import annotations
+
+from restbench.errors import UserError
+from restbench.registry import Variant
+
+
+def level(v: Variant) -> str:
+    """The degradation level a variant was trained for, as users write it."""
+    parts = []
+    if v.scale:
+        parts.append(f"x{v.scale}")
+    if v.sigma is not None:
+        parts.append(f"σ{v.sigma}")
+    if v.quality is not None:
+        parts.append(f"q{v.quality}")
+    if v.blind:
+        parts.append("blind")
+    return " ".join(parts)
+
+
+def select_variants(state, targets: list[str]) -> list[Variant]:
+    """Expand 'all', family names and variant ids (comma lists allowed) into variants."""
+    reg = state.registry
+    out: list[Variant] = []
+    for t in [x.strip() for item in targets for x in item.split(",") if x.strip()]:
+        if t == "all":
+            out.extend(reg.variants.values())
+        elif t in reg.variants:
+            out.append(reg.variants[t])
+        elif t in reg.architectures:
+            out.extend(reg.variants_of(t))
+        else:
+            raise UserError(
+                f"unknown model {t!r}; families: {', '.join(sorted(reg.architectures))} "
+                "(see `restbench models` for variant ids)"
+            )
+    seen: dict[str, Variant] = {}
+    for v in out:
+        seen.setdefault(v.id, v)
+    return list(seen.values())
+
+
+
+__all__ = ["level", "select_variants"]

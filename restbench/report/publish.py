@@ -1,0 +1,33 @@
+"""Publishing the boards: upload a folder to a Hugging Face dataset repo with huggingface_hub.
+
+The token is huggingface_hub's usual one (``HF_TOKEN`` or ``hf auth login``); ``endpoint`` (or
+``HF_ENDPOINT``) points at another hub, which is how the tests reach a loopback fake.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def publish(folder: Path, repo: str, *, endpoint: str | None = None, path_in_repo: str | None = None,
+            commit_message: str = "Update restbench leaderboards"):
+    """Upload ``folder`` to the dataset repo ``repo`` (created if missing) with huggingface_hub."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=endpoint)
+    api.create_repo(repo, repo_type="dataset", exist_ok=True)
+    return api.upload_folder(repo_id=repo, folder_path=str(folder), repo_type="dataset",
+                             path_in_repo=path_in_repo, commit_message=commit_message)
+
+
+def one_line(exc: BaseException) -> str:
+    """huggingface_hub's HTTP errors span lines (status and URL, an MDN link, the hub's own message);
+    a CLI error is one line, so keep the status and the hub's words and drop the link."""
+    lines = [ln.strip() for ln in str(exc).splitlines()
+             if ln.strip() and not ln.strip().startswith("For more information check")]
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    hint = " (check HF_TOKEN or `hf auth login`)" if status in (401, 403) else ""
+    return f"{type(exc).__name__}: {' — '.join(lines) or repr(exc)}{hint}"
+
+
+__all__ = ["one_line", "publish"]
