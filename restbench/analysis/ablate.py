@@ -15,7 +15,7 @@ Honesty rules: quality columns (PSNR, Δ vs the reference setting, largest outpu
 only when the weights are trained *and* a test set gives ground truth; with random weights a
 table holds cost columns only and its notes say so.
 
-Peak memory: :func:`restbench.costs.peak_memory` — CUDA ``max_memory_allocated``, or on CPU the
+Peak memory: :func:`restbench.costs.measure.peak_memory` — CUDA ``max_memory_allocated``, or on CPU the
 bytes of tensors alive during the forward, counted op by op (sampled RSS could not compare
 settings run one after another in one process: memory freed by an earlier, larger run stays with
 the C allocator). The weights and the input are not counted, nor library workspaces (oneDNN).
@@ -158,7 +158,7 @@ class AxisResult:
 
 
 def peak_bytes(fn: Callable[[], Any], device: torch.device) -> int:
-    """Peak memory of ``fn()`` beyond what existed before (see :func:`restbench.costs.peak_memory`)."""
+    """Peak memory of ``fn()`` beyond what existed before (see :func:`restbench.costs.measure.peak_memory`)."""
     from restbench.costs.measure import peak_memory
 
     return peak_memory(fn, device)[0]

@@ -105,7 +105,7 @@ def register(sub, common) -> None:
         "arch (component swaps: Restormer attention/FFN, Uformer LeFF/MLP and shift, SwinIR window size).",
         epilog=ABLATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    # axes are checked in the handler: importing restbench.ablate here would load torch for every `--help`
+    # axes are checked in the handler: importing restbench.analysis.ablate here would load torch for every `--help`
     p.add_argument("axes", nargs="+", metavar="AXIS", help="tile, precision, ensemble, resolution, padding, arch, or all")
     p.add_argument("--variant", required=True, help="variant id, or a family (its first variant)")
     _data_args(p, dataset_required=False)

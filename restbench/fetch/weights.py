@@ -8,7 +8,7 @@ A variant's weight lives at ``<cache root>/weights/<arch>/<weight_file>`` (see
 3. each registered :class:`~restbench.registry.WeightSource` in order: a Hugging Face hub file
    through ``huggingface_hub`` (so ``HF_ENDPOINT`` mirrors, ``HF_HOME``/``HF_HUB_CACHE`` and
    ``HF_HUB_OFFLINE`` behave as users expect, and a file already in the HF cache is reused
-   offline), then plain URLs through :func:`restbench.download.download_url`.
+   offline), then plain URLs through :func:`restbench.fetch.download.download_url`.
 
 Verification: against ``Variant.sha256`` when the registry knows it. Otherwise the sha256 seen
 the first time is recorded in ``weights/known_sha256.json`` and pinned from then on (trust on

@@ -1,7 +1,7 @@
 """The hooks a restbench plugin implements (entry-point group ``restbench``).
 
 A plugin module defines functions decorated with ``@restbench.hookimpl`` whose names match
-these specs. Built-in baselines use the very same hooks (see ``restbench.default_plugins``).
+these specs. Built-in baselines use the very same hooks (see ``restbench.plugin.builtin``).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ in R and B, so handing cv2 an RGB array would give a different file), decoded wi
 The encoder is whatever libjpeg the installed OpenCV wheel carries.
 
 Bicubic SR input: MATLAB ``imresize(modcrop(HR, s), 1/s, 'bicubic')`` on the uint8 image (see
-:mod:`restbench.imresize`); the released ``LR_bicubic`` x2/x3/x4 files of Set5 are reproduced
+:mod:`restbench.protocols.imresize`); the released ``LR_bicubic`` x2/x3/x4 files of Set5 are reproduced
 bit for bit by this.
 """
 

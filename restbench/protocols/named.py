@@ -72,7 +72,7 @@ class Protocol:
     that score saved PNGs). ``ssim``: ``"wang"``/``"matlab"``/``"skimage"`` (see
     :mod:`restbench.metrics`); ``ssim_data_range`` only matters for ``"skimage"``.
     ``reported``: the metrics the paper's tables print. ``align``: ``"realblur-ecc"`` registers
-    each output onto its target before scoring (:mod:`restbench.realblur`); PSNR/SSIM are then the
+    each output onto its target before scoring (:mod:`restbench.metrics.alignment`); PSNR/SSIM are then the
     script's masked ones and ``colour``/``crop``/``ssim`` do not apply.
     """
 
@@ -147,7 +147,7 @@ _LIST = [
         "(least squares, before alignment), ECC homography on cv2 grey (100 iterations, eps 0, "
         "gaussFiltSize 5), output warped with INTER_CUBIC/BORDER_REFLECT, nearest-warped mask; PSNR "
         "over the valid values; skimage SSIM map (Gaussian 1.5, population cov., data_range 1) x mask, "
-        "5-px border dropped, mask-weighted mean per channel. Details: restbench/realblur.py.",
+        "5-px border dropped, mask-weighted mean per channel. Details: restbench/metrics/alignment.py.",
     ),
     Protocol(
         "restormer-derain", "restormer", ("deraining",),

@@ -1,7 +1,7 @@
 """Leaderboards from the results store: one markdown board + CSV per test set, and an index.
 
 Each board row is one variant at one level (σ / ×scale / JPEG quality) and colour mode, with the
-measured means, the paper's claim, Δ and verdict (:mod:`restbench.verdict`), and — when a
+measured means, the paper's claim, Δ and verdict (:mod:`restbench.results.verdict`), and — when a
 ``restbench profile --json`` file is given — MACs, peak memory and latency at one stated input
 size. Every row carries a footnote with what decides its numbers: protocol, weight sha256, dataset
 manifest hash, versions, date and device.

@@ -18,7 +18,7 @@ Sources read:
   side ``X = ceil(max(h, w) / 128) * 128`` (offsets ``(X - h) // 2``, ``(X - w) // 2``), the model runs
   on the square without the mask, and the result is cut out of the same place (``masked_select``).
   Already-aligned squares are not padded. That is ``InputSpec(pad_multiple=128, square=True,
-  pad_mode="center-zero")`` in :func:`restbench.inference.pad`.
+  pad_mode="center-zero")`` in :func:`restbench.engine.inference.pad`.
 * Licence: the repository's LICENSE is MIT (Copyright (c) 2022 Zhendong Wang); the README gives
   no separate terms for the weights, so we record the repository licence for them too.
 

@@ -8,7 +8,7 @@ react to: smooth gradients with a zone plate (aliasing, SR), anti-aliased shapes
 
 Degraded inputs written next to them (see README.md for the exact recipes):
 
-* ``LR_bicubic/X{2,3,4}/{name}x{s}.png`` — MATLAB bicubic (``restbench.imresize``, uint8 rules);
+* ``LR_bicubic/X{2,3,4}/{name}x{s}.png`` — MATLAB bicubic (``restbench.protocols.imresize``, uint8 rules);
 * ``degraded/motion-deblurring`` — a fixed 9-px linear motion kernel at 30 degrees;
 * ``degraded/defocus-deblurring`` — an anti-aliased disk of radius 3.5 px;
 * ``degraded/deraining`` — synthetic streaks screen-blended over the image;

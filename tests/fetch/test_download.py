@@ -1,4 +1,4 @@
-"""restbench.download against a real HTTP server on 127.0.0.1 serving the real DnCNN checkpoint."""
+"""restbench.fetch.download against a real HTTP server on 127.0.0.1 serving the real DnCNN checkpoint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""restbench.weights + restbench.cache: real downloads from 127.0.0.1 servers (hub-like and plain)."""
+"""restbench.fetch.weights + restbench.paths: real downloads from 127.0.0.1 servers (hub-like and plain)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ try:
     from test_report import make_summary, seal
 except ImportError:  # pragma: no cover - run as a package
     from tests.loopback import HubUploadServer
-    from tests.test_report import make_summary, seal
+    from tests.report.test_report import make_summary, seal
 
 TOKEN = "hf_test"
 REPO_ID = "me/restbench-boards"
