@@ -400,10 +400,10 @@ def _macs_at(state, job: Job, model, x: torch.Tensor) -> dict:
     Memoised on disk per architecture and size: the count costs a traced forward pass.
     """
     from .costs import count_macs
-    from .inference import pad
+    from .inference import model_input, pad
     from .modelinfo import MacCounts
 
-    xp, _ = pad(x, job.variant.input)
+    xp, _ = pad(model_input(x, job.variant.input, job.scale)[0], job.variant.input)
 
     def compute() -> dict:
         try:
