@@ -7,7 +7,7 @@ message, so one plugin can never silently shadow another's model.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 import torch.nn as nn
@@ -43,12 +43,32 @@ class WeightSource:
         return self.url or "?"
 
 
+# Where a claim's number was read, most direct first. "untraced": registered earlier from a
+# transcription nobody could check against a readable source since; kept, but marked.
+SOURCE_KINDS = (
+    "paper table",
+    "authors' README",
+    "authors' issue reply",
+    "third-party quote",
+    "transcribed from a table image",
+    "untraced",
+)
+
+
 @dataclass(frozen=True)
 class Claim:
-    """A number a paper reports for a variant, with the table it comes from.
+    """A number a paper reports for a variant, with where it was read.
 
     ``sigma``/``scale``/``quality`` are only set when the variant covers several levels
-    (blind denoisers); otherwise the variant's own level applies.
+    (blind denoisers); otherwise the variant's own level applies. ``subset`` names a published
+    split of the test set (DPDD ``"indoor"``/``"outdoor"``); None is the whole set.
+
+    Provenance: ``paper`` (short citation) and ``table`` say which published table the number
+    belongs to; ``source_kind`` (one of :data:`SOURCE_KINDS`) and ``source_ref`` (URL or exact
+    reference) say where restbench actually read it — a paper table can reach us through the
+    authors' README, an image of the table, or another paper quoting it. A traced claim must
+    name all three; ``"untraced"`` claims keep whatever is known. ``source`` is the older free-text
+    label, still shown where no table is given.
     """
 
     dataset: str
@@ -59,6 +79,40 @@ class Claim:
     scale: int | None = None
     quality: int | None = None
     protocol: str | None = None
+    _: KW_ONLY
+    psnrb: float | None = None
+    lpips: float | None = None
+    mae: float | None = None
+    subset: str | None = None
+    paper: str = ""
+    table: str = ""
+    source_kind: str = "untraced"
+    source_ref: str = ""
+
+    def __post_init__(self) -> None:
+        if self.source_kind not in SOURCE_KINDS:
+            raise ValueError(
+                f"claim on {self.dataset!r}: unknown source_kind {self.source_kind!r}; "
+                f"one of {', '.join(repr(k) for k in SOURCE_KINDS)}"
+            )
+        if self.source_kind != "untraced":
+            missing = [n for n in ("paper", "table", "source_ref") if not getattr(self, n)]
+            if missing:
+                raise ValueError(
+                    f"claim on {self.dataset!r} is marked {self.source_kind!r} but has no {', '.join(missing)}: "
+                    "a traced claim names its paper, table and where it was read (else mark it 'untraced')"
+                )
+
+    @property
+    def traced(self) -> bool:
+        return self.source_kind != "untraced"
+
+    @property
+    def citation(self) -> str:
+        """One line for footnotes: paper, table, and how the number reached us."""
+        if not self.traced:
+            return f"{self.source or self.paper or 'source unknown'} (untraced)"
+        return f"{self.paper}, {self.table} ({self.source_kind}: {self.source_ref})"
 
 
 @dataclass(frozen=True)
@@ -71,7 +125,9 @@ class InputSpec:
     the pad when ``h % m == 0``, so they are ``always_pad=False``); ``square``: pad to a square (Uformer's script); ``pad_mode``: "reflect" (Restormer's F.pad),
     "symmetric" (SwinIR's flip-and-concatenate, which repeats the edge pixel), "center-zero" (Uformer's
     zero canvas with the image centred), "zero"; ``channels``: input channels (1, 3, or 6 for
-    dual-pixel pairs).
+    dual-pixel pairs); ``upsample_input``: for SR, the model takes the LR image bicubic-upsampled
+    to the target size (MATLAB-style ``imresize``) and restores it at that size, as DnCNN-3 and
+    VDSR do, instead of upsampling itself.
     """
 
     pad_multiple: int = 1
@@ -80,6 +136,7 @@ class InputSpec:
     pad_mode: str = "reflect"
     channels: int = 3
     value_range: float = 1.0
+    upsample_input: bool = False
 
 
 @dataclass(frozen=True)

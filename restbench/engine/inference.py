@@ -157,8 +157,23 @@ def autocast(device: torch.device, precision: str):
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
+def model_input(x: torch.Tensor, spec: InputSpec, scale: int) -> tuple[torch.Tensor, int]:
+    """What the network itself is fed, and the scale left for it to apply.
+
+    A variant with ``upsample_input`` (DnCNN-3 on SR) gets the LR bicubic-upsampled to the
+    target size first, MATLAB-style on its 8-bit levels as the papers' pipelines do, and then
+    restores at scale 1; everything else is fed ``x`` as it is.
+    """
+    if spec.upsample_input and scale > 1:
+        from restbench.protocols.degradations import bicubic_upsample
+
+        return bicubic_upsample(x, scale).to(x.device), 1
+    return x, scale
+
+
 def restore(model: Callable, x: torch.Tensor, spec: InputSpec, scale: int, settings: ForwardSettings) -> torch.Tensor:
     """One image through the model, as the settings ask; returns float32 on ``x``'s device."""
+    x, scale = model_input(x, spec, scale)
     if settings.channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
 

@@ -278,11 +278,11 @@ def _macs_at(state, job: Job, model, x: torch.Tensor) -> dict:
 
     Memoised on disk per architecture and size: the count costs a traced forward pass.
     """
-    from restbench.costs.measure import count_macs
-    from restbench.engine.inference import pad
     from restbench.costs.cache import MacCounts
+    from restbench.costs.measure import count_macs
+    from restbench.engine.inference import model_input, pad
 
-    xp, _ = pad(x, job.variant.input)
+    xp, _ = pad(model_input(x, job.variant.input, job.scale)[0], job.variant.input)
 
     def compute() -> dict:
         try:

@@ -37,8 +37,12 @@ Where each fact comes from (swz30/Restormer unless noted):
   Table 4 Gaussian *grey* denoising, Table 5 Gaussian *colour* denoising (``Denoising/README.md``:
   "To reproduce PSNR Table 4" for grey, "Table 5" for colour), Table 6 real denoising. Top
   super-row of Tables 4/5 = blind model, bottom = one model per sigma.
-  The search tool could not open the paper's tables, so the numbers below are transcriptions
-  cross-checked where possible:
+  **Provenance** (``Claim.source_kind``): the READMEs show the tables only as images hosted on
+  imgur, which could not be read here, and the paper's tables could not be opened either, so
+  every Restormer claim is ``"untraced"`` except the Rain100L PSNR, which a third party quotes
+  as the paper's (PromptIR issue #16). Not registered for lack of a readable source: the DPDD
+  indoor/outdoor splits and the MAE/LPIPS columns of Table 3. The cross-checks below (re-evaluations
+  and comparison tables seen by an earlier session) support the values but are not citable quotes:
 
   - Table 1: the five rows average to the 33.96/0.935 quoted for Restormer elsewhere; the
     mmagic re-evaluation of ``deraining.pth`` agrees within 0.11 dB.
@@ -73,6 +77,14 @@ LICENCE_NOTE = (
 NO_PAD_NOTE = "The authors' test script feeds the images unpadded; its test images are already multiples of 8."
 
 T1, T2, T3, T4, T5, T6 = (f"paper, Table {i}" for i in range(1, 7))
+CITE = "Restormer (CVPR 2022, arXiv 2111.09881)"
+PROMPTIR_16 = ("https://github.com/va1shn9v/PromptIR/issues/16 (\"38.99 dB in original paper\" for Restormer on "
+               "Rain100L; PSNR only, the SSIM is not quoted)")
+
+
+def _claim(dataset: str, psnr: float | None, ssim: float | None, source: str, **kw) -> Claim:
+    """A Restormer claim: paper and table known, the value itself untraced unless ``kw`` says otherwise."""
+    return Claim(dataset, psnr, ssim, source, paper=CITE, table=source.removeprefix("paper, "), **kw)
 
 DERAIN = {  # Table 1, PSNR/SSIM on the Y channel
     "Test100": (32.00, 0.923),
@@ -169,9 +181,10 @@ def _table_claims(
     out = []
     for ds, vals in table.items():
         if idx is None:
-            out.append(Claim(ds, vals[0], vals[1], source, protocol=protocol))
+            trace = dict(source_kind="third-party quote", source_ref=PROMPTIR_16) if (source, ds) == (T1, "Rain100L") else {}
+            out.append(_claim(ds, vals[0], vals[1], source, protocol=protocol, **trace))
         else:
-            out.append(Claim(ds, vals[idx], None, source, sigma=sigma))
+            out.append(_claim(ds, vals[idx], None, source, sigma=sigma))
     return tuple(out)
 
 
@@ -191,7 +204,7 @@ def _gaussian(channels: str) -> list[Variant]:
             "gaussian-denoising",
             f"{fprefix}_sigma{s}.pth",
             sigma=s,
-            claims=tuple(Claim(ds, v[i], None, source) for ds, v in nonblind.items()),
+            claims=tuple(_claim(ds, v[i], None, source) for ds, v in nonblind.items()),
             notes=note,
             **common,
         )
@@ -226,7 +239,7 @@ VARIANTS: list[Variant] = [
         "defocus-deblurring",
         "single_image_defocus_deblurring.pth",
         train_set="DPDD",
-        claims=(Claim("DPDD", *DPDD_COMBINED["single"], T3, protocol="combined"),),
+        claims=(_claim("DPDD", *DPDD_COMBINED["single"], T3, protocol="combined"),),
         notes="Input: the centre view (test_c/source, 8-bit). " + NO_PAD_NOTE,
     ),
     _variant(
@@ -236,7 +249,7 @@ VARIANTS: list[Variant] = [
         arch_kwargs=dict(inp_channels=6, dual_pixel_task=True),
         in_channels=6,
         train_set="DPDD",
-        claims=(Claim("DPDD", *DPDD_COMBINED["dual"], T3, protocol="combined"),),
+        claims=(_claim("DPDD", *DPDD_COMBINED["dual"], T3, protocol="combined"),),
         notes=(
             "Input: left and right dual-pixel views (16-bit PNG / 65535) concatenated along channels "
             "(6 channels); output is the 3-channel all-in-focus image, no global residual. " + NO_PAD_NOTE

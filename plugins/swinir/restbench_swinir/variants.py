@@ -18,13 +18,14 @@ Where each fact comes from:
 * Claims: arXiv 2108.10257 (SwinIR paper, ICCVW 2021). Table 2 classical SR (the plain "SwinIR"
   rows: DIV2K-trained = ``001_classicalSR_DIV2K_s48w8``, DIV2K+Flickr2K = ``..._DF2K_s64w8``; the
   "SwinIR+" rows are self-ensemble results, not a checkpoint, and are not used); Table 3 lightweight
-  SR; Table 4 grey JPEG (PSNR/SSIM; PSNR-B not stored); Table 5 grey denoising; Table 6 colour
-  denoising. Tables were read from a text transcription of the paper and spot-checked against the
-  README (Manga109 x4 31.67/0.9226) and a third-party README quoting Table 2 (DF2K x4 Set5 32.92,
-  Set14 29.09, Urban100 27.45). x8 results are only in the supplementary material (not read: no
-  claims for x8). Real-SR has no quantitative table. README tables: colour JPEG on LIVE1 (RGB
-  PSNR/SSIM; that table's "Training Set" column actually names the test set) and DIV2K-validation
-  (100 images; the Y-channel columns are used, as in the paper's SR protocol).
+  SR; Table 4 grey JPEG (PSNR/SSIM/PSNR-B); Table 5 grey denoising; Table 6 colour denoising.
+  Every value was checked against the images of those tables that the authors' README shows
+  (``figs/classic_image_sr.png``, ``lightweight_image_sr.png``, ``jepg_compress_artfact_reduction.png``,
+  ``gray_image_denoising.png``, ``color_image_denoising.png`` at commit 6545850): all agree.
+  x8 results are only in the supplementary material (release v0.0 PDF, not readable here: no
+  claims for x8). Real-SR has no quantitative table. README tables (text): colour JPEG on LIVE1
+  (RGB PSNR / PSNR-B / SSIM; that table's "Training Set" column actually names the test set) and
+  DIV2K-validation (100 images; the Y-channel columns are used, as in the paper's SR protocol).
 * Protocols (from ``main_test_swinir.py``/``util_calculate_psnr_ssim.py``): SR on the Y channel with
   ``border = scale``; denoising on the image (grey or RGB), noise ``np.random.seed(0)`` per image,
   no clipping; grey JPEG on Y (colour images converted with ``bgr2ycbcr``), OpenCV JPEG encoder.
@@ -43,6 +44,30 @@ PAPER = "Liang et al., SwinIR: Image Restoration Using Swin Transformer, ICCVW 2
 LICENCE = "Apache-2.0"
 
 SR_SETS = ("Set5", "Set14", "BSD100", "Urban100", "Manga109")
+
+CITE = "SwinIR (ICCVW 2021, arXiv 2108.10257)"
+_FIGS = "https://github.com/JingyunLiang/SwinIR/blob/6545850/figs/"
+README = "https://github.com/JingyunLiang/SwinIR/blob/6545850/README.md"
+IMAGE = "transcribed from a table image"
+# paper table -> image of it in the authors' README
+TABLE_IMAGE = {
+    "Table 2": _FIGS + "classic_image_sr.png",
+    "Table 3": _FIGS + "lightweight_image_sr.png",
+    "Table 4": _FIGS + "jepg_compress_artfact_reduction.png",
+    "Table 5": _FIGS + "gray_image_denoising.png",
+    "Table 6": _FIGS + "color_image_denoising.png",
+}
+
+
+def _paper_claim(dataset: str, psnr: float, ssim: float | None, table: str, **kw) -> Claim:
+    """A value of the paper's ``table``, read from the image of it in the README."""
+    return Claim(dataset, psnr, ssim, f"paper, {table}", paper=CITE, table=table, source_kind=IMAGE,
+                 source_ref=f"{TABLE_IMAGE[table]} (README 'Results', image of paper {table})", **kw)
+
+
+def _readme_claim(dataset: str, psnr: float, ssim: float | None, section: str, **kw) -> Claim:
+    return Claim(dataset, psnr, ssim, f"README, {section}", paper=CITE, table=f"README table '{section}'",
+                 source_kind="authors' README", source_ref=f"{README} ('{section}')", **kw)
 
 # Table 2, "SwinIR" rows: scale -> per-SR_SETS (PSNR, SSIM)
 _T2_DIV2K = {
@@ -79,13 +104,16 @@ _T6 = {
     "McMaster": {15: 35.61, 25: 33.20, 50: 30.22},
     "Urban100": {15: 35.13, 25: 32.90, 50: 29.82},
 }
-# Table 4, grey JPEG: dataset -> {quality: (PSNR, SSIM)}
+# Table 4, grey JPEG: dataset -> {quality: (PSNR, SSIM, PSNR-B)}
 _T4 = {
-    "classic5": {10: (30.27, 0.8249), 20: (32.52, 0.8748), 30: (33.73, 0.8961), 40: (34.52, 0.9082)},
-    "LIVE1": {10: (29.86, 0.8287), 20: (32.25, 0.8909), 30: (33.69, 0.9174), 40: (34.67, 0.9317)},
+    "classic5": {10: (30.27, 0.8249, 29.95), 20: (32.52, 0.8748, 31.99), 30: (33.73, 0.8961, 33.03),
+                 40: (34.52, 0.9082, 33.66)},
+    "LIVE1": {10: (29.86, 0.8287, 29.50), 20: (32.25, 0.8909, 31.70), 30: (33.69, 0.9174, 33.01),
+              40: (34.67, 0.9317, 33.88)},
 }
-# README, colour JPEG table (LIVE1, RGB)
-_README_COLOR_JPEG = {10: (28.06, 0.8089), 20: (30.45, 0.8741), 30: (31.82, 0.9018), 40: (32.75, 0.9174)}
+# README, colour JPEG table (LIVE1, RGB): quality -> (PSNR, SSIM, PSNR-B)
+_README_COLOR_JPEG = {10: (28.06, 0.8089, 27.76), 20: (30.45, 0.8741, 29.97), 30: (31.82, 0.9018, 31.24),
+                      40: (32.75, 0.9174, 32.12)}
 
 # define_model() in main_test_swinir.py: the SwinIR-M trunk shared by most tasks
 _M = dict(window_size=8, img_range=1.0, depths=[6] * 6, embed_dim=180, num_heads=[6] * 6, mlp_ratio=2,
@@ -103,8 +131,8 @@ def _kwargs(base: Mapping, **over) -> dict:
     return d
 
 
-def _sr_claims(table: Mapping[int, tuple], scale: int, source: str) -> list[Claim]:
-    return [Claim(ds, p, s, source) for ds, (p, s) in zip(SR_SETS, table.get(scale, ()))]
+def _sr_claims(table: Mapping[int, tuple], scale: int, paper_table: str) -> list[Claim]:
+    return [_paper_claim(ds, p, s, paper_table) for ds, (p, s) in zip(SR_SETS, table.get(scale, ()))]
 
 
 def _variant(vid: str, task: str, fname: str, kwargs: dict, *, key: str = "params", channels: str = "rgb",
@@ -137,10 +165,11 @@ def _classical() -> list[Variant]:
     out = []
     for tag, patch, train, table in (("div2k", 48, "DIV2K", _T2_DIV2K), ("df2k", 64, "DIV2K+Flickr2K", _T2_DF2K)):
         for s in (2, 3, 4, 8):
-            claims = _sr_claims(table, s, "paper, Table 2")
+            claims = _sr_claims(table, s, "Table 2")
             val = _DIV2K_VAL.get(("DIV2K" if tag == "div2k" else "DF2K", s))
             if val:
-                claims.append(Claim("DIV2K-val", val[0], val[1], "README, DIV2K-validation table (Y)"))
+                claims.append(_readme_claim("DIV2K-val", val[0], val[1], "Results on DIV2K-validation (100 images)",
+                                            protocol="Y channel (the README's PSNR (Y) / SSIM (Y) columns)"))
             out.append(_variant(
                 f"swinir-m-classical-{tag}-x{s}", "classical-sr",
                 f"001_classicalSR_{tag.upper()}_s{patch}w8_SwinIR-M_x{s}.pth",
@@ -157,7 +186,7 @@ def _lightweight() -> list[Variant]:
         _variant(
             f"swinir-s-lightweight-x{s}", "lightweight-sr", f"002_lightweightSR_DIV2K_s64w8_SwinIR-S_x{s}.pth",
             _kwargs(_S, upscale=s, in_chans=3, img_size=64, upsampler="pixelshuffledirect"),
-            train_set="DIV2K", scale=s, claims=_sr_claims(_T3, s, "paper, Table 3"),
+            train_set="DIV2K", scale=s, claims=_sr_claims(_T3, s, "Table 3"),
             notes="claims: Y channel (BT.601), border crop = scale",
         )
         for s in (2, 3, 4)
@@ -184,15 +213,15 @@ def _real_sr() -> list[Variant]:
 
 def _denoising() -> list[Variant]:
     out = []
-    for colour, prefix, table, src in (("grey", "004_grayDN", _T5, "paper, Table 5"),
-                                       ("rgb", "005_colorDN", _T6, "paper, Table 6")):
+    for colour, prefix, table, src in (("grey", "004_grayDN", _T5, "Table 5"),
+                                       ("rgb", "005_colorDN", _T6, "Table 6")):
         for sigma in (15, 25, 50):
             out.append(_variant(
                 f"swinir-m-dn-{colour}-s{sigma}", "gaussian-denoising",
                 f"{prefix}_DFWB_s128w8_SwinIR-M_noise{sigma}.pth",
                 _kwargs(_M, upscale=1, in_chans=1 if colour == "grey" else 3, img_size=128, upsampler=""),
                 channels=colour, train_set="DIV2K+Flickr2K+BSD500+WED", sigma=sigma,
-                claims=[Claim(ds, levels[sigma], None, src) for ds, levels in table.items()],
+                claims=[_paper_claim(ds, levels[sigma], None, src) for ds, levels in table.items()],
                 notes="claims: PSNR on the full image, noise from np.random.seed(0), no clipping of the input",
             ))
     return out
@@ -205,7 +234,7 @@ def _jpeg() -> list[Variant]:
             f"swinir-m-car-grey-q{q}", "jpeg-car", f"006_CAR_DFWB_s126w7_SwinIR-M_jpeg{q}.pth",
             _kwargs(_M, upscale=1, in_chans=1, img_size=126, window_size=7, img_range=255.0, upsampler=""),
             channels="grey", train_set="DIV2K+Flickr2K+BSD500+WED", quality=q,
-            claims=[Claim(ds, *levels[q], "paper, Table 4") for ds, levels in _T4.items()],
+            claims=[_paper_claim(ds, *levels[q][:2], "Table 4", psnrb=levels[q][2]) for ds, levels in _T4.items()],
             notes="window 7 because JPEG uses 8x8 blocks; claims on Y (colour test images converted)",
         ))
     for q in (10, 20, 30, 40):
@@ -213,7 +242,8 @@ def _jpeg() -> list[Variant]:
             f"swinir-m-car-rgb-q{q}", "jpeg-car", f"006_colorCAR_DFWB_s126w7_SwinIR-M_jpeg{q}.pth",
             _kwargs(_M, upscale=1, in_chans=3, img_size=126, window_size=7, img_range=255.0, upsampler=""),
             channels="rgb", train_set="DIV2K+Flickr2K+BSD500+WED", quality=q,
-            claims=[Claim("LIVE1", *_README_COLOR_JPEG[q], "README, colour JPEG table (RGB)")],
+            claims=[_readme_claim("LIVE1", *_README_COLOR_JPEG[q][:2], "JPEG Compression Artifact Reduction, on color images",
+                                  psnrb=_README_COLOR_JPEG[q][2], protocol="RGB")],
             notes="released Aug 2022, not in the paper; claims: RGB PSNR/SSIM on LIVE1 (README)",
         ))
     return out

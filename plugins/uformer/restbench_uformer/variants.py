@@ -28,6 +28,12 @@ Table 1 (real denoising) SIDD 39.89 / 0.960 for Uformer-B; Table 2 (motion deblu
 measured at 33.0627 dB by a user in issue #43, while the Nov-2021 arXiv v2 said 32.97).
 Left out because we could not check them offline: DND, HIDE, RealBlur-R, RealBlur-J (the v2
 values 39.98/0.955 on DND and 30.83/0.952 on HIDE differ from the CVPR table).
+
+Provenance (``Claim.source_kind``): the CVPR tables could not be opened here and no readable quote
+of the Uformer-B rows was found (issue #43 quotes the arXiv-v2 GoPro value 32.97 / 0.967 from
+Papers with Code, issue #85 lists the Papers-with-Code entries without numbers), so the two
+Uformer-B claims are ``"untraced"``. The 2021 Uformer32/Uformer16 numbers are in the authors'
+README from commit f963028 (2021-08-19) until 4ce7d9b (2022-07-06) removed them.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ PAPER = ("Wang, Cun, Bao, Zhou, Liu, Li: Uformer: A General U-Shaped Transformer
 T1 = "Uformer paper (CVPR 2022 / arXiv v3), Table 1"
 T2 = "Uformer paper (CVPR 2022 / arXiv v3), Table 2"
 README_2021 = "authors' README, 'Pretrained model' section (2021 revisions)"
+CITE = "Uformer (CVPR 2022, arXiv 2106.03106)"
+README_2021_REF = ("https://github.com/ZhendongWang6/Uformer/blob/f963028/README.md ('Pretrained model': "
+                   "'Uformer32_denoising_sidd.pth ... PSNR 39.77 dB', 'Uformer16_denoising_sidd.pth ... PSNR 39.65 dB')")
 
 SIDD_PROTOCOL = ("SIDD validation blocks (40x32 patches of 256x256, ValidationNoisyBlocksSrgb.mat): test/test_sidd.py, "
                  "PSNR/SSIM in MATLAB (test/eval_sidd.m) on RGB, averaged over patches")
@@ -85,26 +94,30 @@ def _variant(vid: str, task: str, arch: str, weight_file: str, train_set: str, c
 VARIANTS = [
     _variant(
         "uformer-b-sidd", "real-denoising", "Uformer_B", "Uformer_B_SIDD.pth", "SIDD-Medium",
-        [Claim("SIDD", 39.89, 0.960, T1, protocol=SIDD_PROTOCOL)],
+        [Claim("SIDD", 39.89, 0.960, T1, protocol=SIDD_PROTOCOL, paper=CITE, table="Table 1 (CVPR 2022 / arXiv v3)")],
         f"Official share link (OneDrive, not a direct download): {_ONEDRIVE_SIDD}. The file name is ours; "
         "the authors do not name the file. Also used for DND (test/test_dnd.py). Trained at train_ps=128.",
     ),
     _variant(
         "uformer-b-gopro", "motion-deblurring", "Uformer_B", "Uformer_B_GoPro.pth", "GoPro",
-        [Claim("GoPro", 33.06, 0.967, T2, protocol=GOPRO_PROTOCOL)],
+        [Claim("GoPro", 33.06, 0.967, T2, protocol=GOPRO_PROTOCOL, paper=CITE, table="Table 2 (CVPR 2022 / arXiv v3)")],
         f"Official share link (OneDrive, not a direct download): {_ONEDRIVE_GOPRO}. The file name is ours. "
         "Also used for HIDE and RealBlur-J/-R. Trained at train_ps=256 (script/train_motiondeblur.sh) but "
         "built with img_size=128 by every test script, so the bottleneck's second block does not shift at test time.",
     ),
     _variant(
         "uformer32-sidd", "real-denoising", "Uformer32", "Uformer32_denoising_sidd.pth", "SIDD-Medium",
-        [Claim("SIDD", 39.77, None, README_2021, protocol="SIDD validation patches, 2021 test.py (no padding needed at 256x256)")],
+        [Claim("SIDD", 39.77, None, README_2021, protocol="SIDD validation patches, 2021 test.py (no padding needed at 256x256)",
+               paper="Uformer (arXiv 2106.03106v1 code release)", table="README 'Pretrained model' (2021)",
+               source_kind="authors' README", source_ref=README_2021_REF)],
         f"Legacy 2021 release (arXiv v1 code), Google Drive: {_GDRIVE_U32}; removed from the README in 2022-07. "
         "Layout inferred from the 2021 model.py, not verified against the file.",
     ),
     _variant(
         "uformer16-sidd", "real-denoising", "Uformer16", "Uformer16_denoising_sidd.pth", "SIDD-Medium",
-        [Claim("SIDD", 39.65, None, README_2021, protocol="SIDD validation patches, 2021 test.py (no padding needed at 256x256)")],
+        [Claim("SIDD", 39.65, None, README_2021, protocol="SIDD validation patches, 2021 test.py (no padding needed at 256x256)",
+               paper="Uformer (arXiv 2106.03106v1 code release)", table="README 'Pretrained model' (2021)",
+               source_kind="authors' README", source_ref=README_2021_REF)],
         f"Legacy 2021 release (arXiv v1 code), Google Drive: {_GDRIVE_U16}; removed from the README in 2022-07. "
         "Layout inferred from the 2021 model.py, not verified against the file.",
     ),

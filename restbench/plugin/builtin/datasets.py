@@ -276,6 +276,29 @@ STANDARD_SETS: tuple[DatasetSpec, ...] = (
         notes="Also a Gaussian denoising set (grey and colour) in SwinIR and Restormer; Restormer's copy is a flat Urban100/*.png folder, which works too.",
     ),
     DatasetSpec(
+        name="DIV2K-val",
+        tasks=SR,
+        layout="sr",
+        count=100,
+        scales=(2, 3, 4),
+        aliases=("DIV2K_valid",),
+        sources=(
+            DataSource(
+                "archive",
+                url="https://data.vision.ee.ethz.ch/cvl/DIV2K/DIV2K_valid_HR.zip",
+                member="DIV2K_valid_HR",
+                dest="HR",
+                flatten=True,
+                note="official DIV2K validation HR (images 0801-0900), ETH Zurich CVL; LR is synthesised by restbench "
+                "with MATLAB-style bicubic, the recipe of the official DIV2K_valid_LR_bicubic_X{2,3,4}.zip on the same page",
+            ),
+            DataSource("page", url="https://data.vision.ee.ethz.ch/cvl/DIV2K/", note="DIV2K download page (HR and bicubic LR zips)"),
+        ),
+        licence="DIV2K: academic research use only (NTIRE 2017 terms on the DIV2K page)",
+        paper="Agustsson, Timofte: NTIRE 2017 Challenge on Single Image Super-Resolution: Dataset and Study, CVPRW 2017",
+        notes="The 100 validation images; SwinIR's README reports PSNR/SSIM (Y) on them. Not byte-checked: no published checksums.",
+    ),
+    DatasetSpec(
         name="Manga109",
         tasks=SR,
         layout="sr",
