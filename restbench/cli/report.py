@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from restbench.errors import UserError
-from restbench.output import emit_json
+from restbench.output import emit_json, print_table
 from restbench.results.verdict import DEFAULT_TOL_PSNR, DEFAULT_TOL_SSIM
 
 REPORT_EXAMPLES = """\
@@ -175,26 +175,42 @@ def handle_verify(args, state) -> int:
     ]
     if not jobs:
         raise UserError("no stored results match; run `restbench run …` first (verify reads the results store only)")
-    rows, skipped = [], 0
+    rows, skipped, judged = [], 0, []
     for j in jobs:
         s = j.summary
         v = judge_in(s, state.registry, args.tol_psnr, args.tol_ssim)
+        judged.append((s, v))
         if v.status is None or v.status == NOT_CLAIMED:
             skipped += 1
             continue
+        c = v.claim
         rows.append(dict(
             variant=s["variant"], dataset=s.get("dataset"), level=level_label(s), n_images=s.get("n_images"),
             psnr=s.get("psnr"), claimed_psnr=v.claimed_psnr, d_psnr=None if v.d_psnr is None else float(v.d_psnr),
             ssim=s.get("ssim"), claimed_ssim=v.claimed_ssim, d_ssim=None if v.d_ssim is None else float(v.d_ssim),
-            verdict=v.status, partial=v.partial, fails=v.fails, source=v.claim.source if v.claim else None,
+            verdict=v.status, partial=v.partial, fails=v.fails, source=c.source if c else None,
+            paper=(c.paper or getattr(state.registry.variants.get(s["variant"]), "paper", "")) if c else None,
+            table=c.table if c else None, source_kind=c.source_kind if c else None,
+            source_ref=c.source_ref if c else None,
         ))
     rows.sort(key=lambda r: (r["dataset"] or "", r["variant"], r["level"]))
     failed = sum(r["fails"] for r in rows)
+    from restbench.engine.select import select_variants
+    from restbench.results.claims import paper_tally
+
+    # Per paper, over every registered claim of the selected models (not only the stored ones).
+    in_scope = [v for v in select_variants(state, [args.models])
+                if not sets or any(c.dataset.lower() in sets for c in v.claims)]
+    tally = [t for t in paper_tally(state.registry, judged, in_scope) if t.claims]
     if args.json:
         emit_json({"verdicts": rows, "without_claim": skipped, "deviating": failed,
+                   "papers": [t.to_dict() for t in tally],
                    "tolerance": {"psnr": args.tol_psnr, "ssim": args.tol_ssim}})
     else:
         _print_verify(rows)
+        print()
+        print_table([dict(paper=t.paper, claims=t.claims, reproduced=t.reproduced, deviates=t.deviates,
+                          not_yet_run=t.not_run, untraced=t.untraced) for t in tally])
         print(f"\n{len(rows)} result(s) with a claim, {failed} deviating beyond ±{args.tol_psnr} dB / ±{args.tol_ssim} SSIM;"
               f" {skipped} without a claim or efficiency-only (not judged)", file=sys.stderr)
     return 1 if failed else 0
