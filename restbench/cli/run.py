@@ -69,6 +69,9 @@ def register(sub, common) -> None:
     g.add_argument("--tile", type=int, help="tiled inference with SIZE×SIZE tiles (bounded memory)")
     g.add_argument("--tile-overlap", type=int, default=32, help="overlap between tiles in pixels (default 32)")
     g.add_argument("--self-ensemble", action="store_true", help="average over the 8 flips/rotations (x8)")
+    g.add_argument("--batch-size", type=int, default=1, metavar="N",
+                   help="images of equal size per forward pass (GoPro frames, SIDD blocks); per-image rows are "
+                        "identical to batch 1, other sizes fall back to smaller batches (default 1)")
     g.add_argument("--prefetch", type=int, default=2, metavar="N",
                    help="images a background thread decodes and degrades ahead of the model (default 2)")
     g = p.add_argument_group("outputs")
@@ -107,12 +110,16 @@ def run_options(args, weights: dict[str, str]) -> "RunOptions":
         missing_weights=getattr(args, "missing_weights", None) or ("random" if args.dataset == "demo" else "fail"),
         metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
         prefetch=max(1, args.prefetch),
+        batch_size=args.batch_size,
     )
 
 
 def handle_run(args, state) -> int:
     from restbench.engine.select import select_variants
     from restbench.engine.plan import Level, PlanError, make_plan
+
+    if args.batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1, got {args.batch_size}")
     from restbench.engine.runner import run_plan
 
     variants = select_variants(state, [args.models])

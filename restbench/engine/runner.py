@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -63,6 +63,23 @@ def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"cpu ({platform.processor() or platform.machine()})"
+
+
+def batched(items: Iterable[tuple[str, torch.Tensor, torch.Tensor]], size: int) -> Iterator[list]:
+    """Consecutive (name, input, target) items of one shape, ``size`` at a time.
+
+    Test sets of equal-size images (GoPro frames, SIDD blocks) go through the model ``size`` at a
+    time; a change of input or target shape ends the batch early, so sets of mixed sizes fall back
+    to smaller batches (down to one image) without padding anything to a common size.
+    """
+    batch: list = []
+    for item in items:
+        if batch and (len(batch) >= size or item[1].shape != batch[0][1].shape or item[2].shape != batch[0][2].shape):
+            yield batch
+            batch = []
+        batch.append(item)
+    if batch:
+        yield batch
 
 
 def _prefetch(items: Iterator, depth: int) -> Iterator:
@@ -133,6 +150,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         channels_last=fwd.channels_last, compile=opts.compile, device_type=device.type,
         limit=opts.limit, efficiency_only=efficiency_only,
     )
+    if opts.batch_size > 1:  # only then: batch-1 job keys (and the results stored under them) stay as they were
+        settings["batch_size"] = opts.batch_size
     vers = versions(state, job)
     key_parts = dict(
         variant=v.id, dataset=job.dataset, manifest=manifest, protocol=asdict(protocol),
@@ -168,8 +187,6 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
             if sample.name in done:
                 continue
             x, y = make_input(sample, protocol, job)
-            if device.type == "cuda":
-                x, y = x.pin_memory(), y.pin_memory()
             yield sample.name, x, y
 
     from tqdm import tqdm
@@ -178,27 +195,34 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     bar = tqdm(desc=f"{v.id} @ {job.dataset}", unit="img", disable=not opts.progress, file=sys.stderr,
                total=total, initial=len(rows), leave=False)
     try:
-        for name, x, y in _prefetch(prepared(), depth=opts.prefetch):
-            x = x.to(device, non_blocking=True)
-            y = y.to(device, non_blocking=True)
+        depth = max(opts.prefetch, opts.batch_size)
+        for batch in batched(_prefetch(prepared(), depth=depth), opts.batch_size):
+            x, y = torch.cat([b[1] for b in batch]), torch.cat([b[2] for b in batch])
+            if device.type == "cuda":  # pinned host memory makes the copies below asynchronous
+                x, y = x.pin_memory(), y.pin_memory()
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             out, secs, was_tiled = forward_image(model, x, v.input, job.scale, fwd, device)
             if macs is None:
-                macs = _macs_at(state, job, plain_model, x)
+                macs = _macs_at(state, job, plain_model, x[:1])
             forward_s += secs
-            row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
-                       forward_s=round(secs, 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
-            if not efficiency_only:
-                scores = evaluate(out, y, protocol, scale=job.scale)
-                row.update(psnr=scores["psnr"], ssim=scores["ssim"] if "ssim" in protocol.reported else None)
-                if "psnrb" in scores:
-                    row["psnrb"] = scores["psnrb"]
-                row.update(_extra_metrics(out, y, opts.metrics))
-            if opts.save_images:
-                _save(out, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
-            store.append(row)
-            rows.append(row)
-            tiled += was_tiled
-            bar.update(1)
+            for i, (name, _, _) in enumerate(batch):
+                out_i, y_i = out[i : i + 1], y[i : i + 1]
+                row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
+                           forward_s=round(secs / len(batch), 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
+                if len(batch) > 1:
+                    row["batch"] = len(batch)  # forward_s is the batch's time shared equally
+                if not efficiency_only:
+                    scores = evaluate(out_i, y_i, protocol, scale=job.scale)
+                    row.update(psnr=scores["psnr"], ssim=scores["ssim"] if "ssim" in protocol.reported else None)
+                    if "psnrb" in scores:
+                        row["psnrb"] = scores["psnrb"]
+                    row.update(_extra_metrics(out_i, y_i, opts.metrics))
+                if opts.save_images:
+                    _save(out_i, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
+                store.append(row)
+                rows.append(row)
+                tiled += was_tiled
+                bar.update(1)
     except DatasetError as exc:
         raise JobFailed(str(exc)) from None
     except Exception as exc:
