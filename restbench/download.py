@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
+import http.cookiejar
 import json
 import os
 import re
@@ -167,6 +168,9 @@ def _fetch_into(url: str, part: Path, meta_path: Path, *, retries: int, timeout:
     if part.exists() and (meta is None or meta.get("url") != url):
         _discard(part)  # bytes of unknown origin: never splice them onto this URL's body
     best = part.stat().st_size if part.exists() else 0
+    # Cookies set along a redirect chain are sent on the next hop (SharePoint/OneDrive "?download=1"
+    # links set an access cookie on the first redirect and refuse the second request without it).
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     resumed = False
     failures = 0
     last_reason = ""
@@ -189,7 +193,7 @@ def _fetch_into(url: str, part: Path, meta_path: Path, *, retries: int, timeout:
             if validator:
                 headers["If-Range"] = validator
         try:
-            resp = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+            resp = opener.open(urllib.request.Request(url, headers=headers), timeout=timeout)
         except urllib.error.HTTPError as e:
             e.close()
             if e.code == 416 and have:
