@@ -167,7 +167,11 @@ def download_file(
             ),
         )
         try:
-            gdown.download(**kwargs)
+            try:
+                gdown.download(**kwargs)
+            finally:
+                if not staging.exists() and not _partials(staging):
+                    _discard(sidecar)  # nothing to resume: leave nothing behind
         except gdown.exceptions.FileURLRetrievalError as exc:
             text = _reason(exc)
             if any(m in text.lower() for m in _QUOTA_MARKERS):

@@ -298,6 +298,19 @@ def _from_hub(remote: Remote, dest: Path, want: str | None, *, local_only: bool,
     place(blob, dest)
 
 
+def _refuse_web_page(dest: Path, where: str) -> None:
+    """A 200 answer that is an HTML page (expired share link, login or quota page) is not the file.
+
+    Nothing restbench fetches is a web page, and without a sha256 pin such a page would otherwise
+    be cached (and its hash recorded) as if it were the checkpoint.
+    """
+    with open(dest, "rb") as fh:
+        head = fh.read(512).lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        dest.unlink(missing_ok=True)
+        raise _Failed(f"{where} sent a web page instead of the file (an expired share link, a login or a quota page?)")
+
+
 def _from_url(url: str, dest: Path, want: str | None, *, progress: bool, retries: int = 3) -> None:
     from .download import download_url
 
@@ -307,6 +320,8 @@ def _from_url(url: str, dest: Path, want: str | None, *, progress: bool, retries
         raise _Failed(str(e)) from e
     except DownloadError as e:
         raise _Failed(str(e)) from e
+    if not want:
+        _refuse_web_page(dest, url)
 
 
 def _from_gdrive(remote: Remote, dest: Path, want: str | None, *, progress: bool, next_source: str | None) -> None:
@@ -316,6 +331,8 @@ def _from_gdrive(remote: Remote, dest: Path, want: str | None, *, progress: bool
         download_file(remote.gdrive_id, dest, sha256=want, progress=progress, next_source=next_source)
     except DownloadError as e:
         raise _Failed(str(e)) from e
+    if not want:
+        _refuse_web_page(dest, remote.canonical_url)
 
 
 # --------------------------------------------------------------------------- fetching

@@ -278,11 +278,11 @@ def test_dpdd_16bit_pngs_read_as_opencv_default(tmp_path):
     cv2 = pytest.importorskip("cv2")
     spec = dataclasses.replace(ds.spec_of("DPDD"), count=1)
     im16 = np.random.RandomState(1).randint(0, 65536, size=(6, 7, 3)).astype(np.uint16)
-    for sub in ("test_c/source", "test_c/target"):
+    for sub in ("inputC", "target"):  # Restormer's DPDD test.zip layout
         (tmp_path / "DPDD" / sub).mkdir(parents=True)
         cv2.imwrite(str(tmp_path / "DPDD" / sub / "1P0A1.png"), im16)
     s = next(load_samples(spec, tmp_path, task="defocus-deblurring"))
-    ref = cv2.imread(str(tmp_path / "DPDD" / "test_c/source/1P0A1.png"))[..., ::-1]  # Restormer's load_img
+    ref = cv2.imread(str(tmp_path / "DPDD" / "inputC/1P0A1.png"))[..., ::-1]  # Restormer's load_img
     np.testing.assert_array_equal(s.input, ref)
     np.testing.assert_array_equal(s.input, (im16[..., ::-1] >> 8).astype(np.uint8))
 

@@ -85,13 +85,21 @@ def spec_of(name_or_spec: str | DatasetSpec) -> DatasetSpec:
 
 
 def how_to_get(spec: DatasetSpec) -> str:
-    """Lines telling the user how to obtain a set (download command, sources, layout)."""
+    """Lines telling the user every way to obtain a set: download, sources, mirror path, layout."""
     lines = []
-    if any(s.automatic for s in spec.sources):
-        lines.append(f"  restbench download-data {spec.name}")
+    auto = [s for s in spec.sources if s.automatic]
+    if auto:
+        lines.append(f"  restbench download-data {spec.name}   (tries, in order: "
+                     + "; ".join(s.describe() for s in auto) + ")")
     for s in spec.sources:
         if not s.automatic:
             lines.append(f"  by hand: {s.describe()}" + (f" — {s.note}" if s.note else ""))
+    archives = [s for s in auto if s.is_archive]
+    if archives:
+        lines.append("  from a mirror: RESTBENCH_MIRROR=<dir or URL> holding any of "
+                     + ", ".join(f"<mirror>/{s.remote().mirror_path}" for s in archives))
+    elif auto:
+        lines.append("  from a mirror: RESTBENCH_MIRROR=<dir or URL> filled with `restbench mirror` on a machine with internet")
     lines.append(f"  expected layout: <data-root>/{spec.name}/{_layout_hint(spec)}")
     return "\n".join(lines)
 
