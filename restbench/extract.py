@@ -168,10 +168,7 @@ def safe_extract(archive: str | os.PathLike[str], dest: str | os.PathLike[str], 
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
         if isinstance(exc, OSError) and not _is_decode_error(exc):
             raise
-        raise ExtractError(
-            f"{archive.name}: the {fmt} archive is truncated or corrupt ({type(exc).__name__}: {exc}); "
-            "delete it and download it again"
-        ) from exc
+        raise ExtractError(f"{archive.name}: the {fmt} archive is truncated or corrupt ({type(exc).__name__}: {exc})") from exc
 
 
 def _is_decode_error(exc: OSError) -> bool:

@@ -121,8 +121,15 @@ def _place_archive_content(spec: DatasetSpec, src: DataSource, top: Path, dest: 
 
 
 def archive_path(base: Path, src: DataSource) -> Path:
-    """Where the archive of ``src`` is downloaded to under the data root ``base`` (mirror layout)."""
-    return base / DOWNLOADS / src.remote().mirror_path
+    """Where the archive of ``src`` is downloaded to under the data root ``base`` (mirror layout;
+    a ``file://`` or other non-mirrorable URL goes under ``other/<hash>/``)."""
+    remote = src.remote()
+    try:
+        return base / DOWNLOADS / remote.mirror_path
+    except ValueError:
+        key = hashlib.sha1(remote.canonical_url.encode()).hexdigest()[:16]
+        name = Path(urllib.parse.urlsplit(remote.canonical_url).path).name or "archive"
+        return base / DOWNLOADS / "other" / key / name
 
 
 def _have_archive(path: Path, src: DataSource) -> bool:
@@ -158,7 +165,7 @@ def _fetch_archive(spec: DatasetSpec, src: DataSource, base: Path, dest: Path, w
     except ExtractError as exc:
         # A truncated or corrupt archive is useless; keeping it would only make the next run fail again.
         _discard_archive(archive, base / DOWNLOADS)
-        raise DatasetError(f"{spec.name}: {src.describe()}: {exc}") from None
+        raise DatasetError(f"{exc}; the archive was deleted, so the next attempt downloads it again") from None
     _place_archive_content(spec, src, _member_dir(spec, src, unpacked), dest)
     return archive
 
@@ -180,12 +187,12 @@ def _still_needed_elsewhere(spec: DatasetSpec, src: DataSource, base: Path) -> b
     """Whether another registered set, still missing under ``base``, is cut from this archive."""
     from .. import get_registry
 
-    key = src.remote().mirror_path
+    key = src.remote().canonical_url
     for other in get_registry().datasets.values():
         if other.name == spec.name:
             continue
         for s in other.sources:
-            if s.is_archive and s.remote().mirror_path == key and verify_folder(other, base / other.name):
+            if s.is_archive and s.remote().canonical_url == key and verify_folder(other, base / other.name):
                 return True
     return False
 
@@ -197,8 +204,16 @@ def _clear_stale_staging(base: Path, name: str) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+def _drop_locks(stage: Path) -> None:
+    """The per-file download locks (``.<name>.lock``) left in the private staging folder."""
+    for p in stage.rglob(".*.lock"):
+        if p.is_file():
+            p.unlink()
+
+
 def _install(stage: Path, target: Path, work: Path) -> None:
     """Swap the verified ``stage`` onto ``target``: an old copy is moved aside first, then dropped."""
+    _drop_locks(stage)
     if target.exists() or target.is_symlink():
         os.replace(target, work / "previous")
     os.replace(stage, target)

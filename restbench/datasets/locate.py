@@ -94,10 +94,15 @@ def how_to_get(spec: DatasetSpec) -> str:
     for s in spec.sources:
         if not s.automatic:
             lines.append(f"  by hand: {s.describe()}" + (f" — {s.note}" if s.note else ""))
-    archives = [s for s in auto if s.is_archive]
-    if archives:
-        lines.append("  from a mirror: RESTBENCH_MIRROR=<dir or URL> holding any of "
-                     + ", ".join(f"<mirror>/{s.remote().mirror_path}" for s in archives))
+    paths = []
+    for s in auto:
+        if s.is_archive:
+            try:
+                paths.append(f"<mirror>/{s.remote().mirror_path}")
+            except ValueError:  # a file:// or other non-mirrorable URL
+                pass
+    if paths:
+        lines.append("  from a mirror: RESTBENCH_MIRROR=<dir or URL> holding any of " + ", ".join(paths))
     elif auto:
         lines.append("  from a mirror: RESTBENCH_MIRROR=<dir or URL> filled with `restbench mirror` on a machine with internet")
     lines.append(f"  expected layout: <data-root>/{spec.name}/{_layout_hint(spec)}")
