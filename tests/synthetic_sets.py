@@ -24,16 +24,17 @@ def _png(seed: int, size: int = 4) -> bytes:
 
 
 @lru_cache(maxsize=None)
-def _pair_bytes(i: int) -> tuple[bytes, bytes]:
-    return _png(2 * i), _png(2 * i + 1)
+def _pair_bytes(i: int, size: int = 4) -> tuple[bytes, bytes]:
+    return _png(2 * i, size), _png(2 * i + 1, size)
 
 
-def paired_members(folders: dict[str, int], extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
-    """Member name -> bytes: ``<folder>/input/<i>.png`` and ``<folder>/target/<i>.png`` for each folder."""
+def paired_members(folders: dict[str, int], extra: dict[str, bytes] | None = None, size: int = 4) -> dict[str, bytes]:
+    """Member name -> bytes: ``<folder>/input/<i>.png`` and ``<folder>/target/<i>.png`` for each folder
+    (``size`` x ``size`` random RGB, i.e. about 3*size^2 incompressible bytes per image)."""
     out: dict[str, bytes] = {}
     for folder, n in folders.items():
         for i in range(n):
-            inp, tgt = _pair_bytes(i)
+            inp, tgt = _pair_bytes(i, size)
             out[f"{folder}/input/{i:04d}.png"] = inp
             out[f"{folder}/target/{i:04d}.png"] = tgt
     out.update(extra or {})
@@ -41,19 +42,19 @@ def paired_members(folders: dict[str, int], extra: dict[str, bytes] | None = Non
 
 
 @lru_cache(maxsize=None)
-def _zip_cached(items: tuple[tuple[str, int], ...], extra: tuple[tuple[str, bytes], ...]) -> bytes:
+def _zip_cached(items: tuple[tuple[str, int], ...], extra: tuple[tuple[str, bytes], ...], size: int) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in paired_members(dict(items), dict(extra)).items():
+        for name, data in paired_members(dict(items), dict(extra), size).items():
             zi = zipfile.ZipInfo(name, date_time=(2022, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(zi, data)
     return buf.getvalue()
 
 
-def paired_zip(folders: dict[str, int], extra: dict[str, bytes] | None = None) -> bytes:
+def paired_zip(folders: dict[str, int], extra: dict[str, bytes] | None = None, size: int = 4) -> bytes:
     """A zip of paired folders (deterministic bytes)."""
-    return _zip_cached(tuple(sorted(folders.items())), tuple(sorted((extra or {}).items())))
+    return _zip_cached(tuple(sorted(folders.items())), tuple(sorted((extra or {}).items())), size)
 
 
 def gopro_test_zip(n: int = 1111) -> bytes:

@@ -166,7 +166,12 @@ def _fetch_archive(spec: DatasetSpec, src: DataSource, base: Path, dest: Path, w
         # A truncated or corrupt archive is useless; keeping it would only make the next run fail again.
         _discard_archive(archive, base / DOWNLOADS)
         raise DatasetError(f"{exc}; the archive was deleted, so the next attempt downloads it again") from None
-    _place_archive_content(spec, src, _member_dir(spec, src, unpacked), dest)
+    try:
+        _place_archive_content(spec, src, _member_dir(spec, src, unpacked), dest)
+    except DatasetError:
+        if not src.sha256:  # unpinned bytes that are not this set: nothing worth keeping
+            _discard_archive(archive, base / DOWNLOADS)
+        raise
     return archive
 
 
