@@ -376,6 +376,7 @@ def fetch_file(
     use_mirror: bool = True,
     use_origin: bool = True,
     what: str = "",
+    then: str | None = None,
 ) -> Fetched:
     """Make ``dest`` hold the file described by ``remotes`` (alternatives), verified; say how.
 
@@ -383,6 +384,7 @@ def fetch_file(
     local HF cache, then (unless offline or ``use_origin=False``) every remote at its origin. The
     expected sha256 is ``sha256`` (the caller's pin) or else the remote's own pin. ``dest``
     appears atomically and only verified; a failure leaves at most a resumable ``.part``.
+    ``then`` names what the caller tries after these remotes (for Drive's quota message).
     Raises :class:`FetchFailed` with every attempt and its reason.
     """
     dest = Path(dest)
@@ -427,7 +429,7 @@ def fetch_file(
         raise FetchFailed(what or dest.name, tried, off, base)
     for i, r in enumerate(remotes):
         want = _want(r, sha256)
-        nxt = remotes[i + 1].describe() if i + 1 < len(remotes) else None
+        nxt = remotes[i + 1].describe() if i + 1 < len(remotes) else then
         try:
             if r.kind == "hf":
                 _from_hub(r, dest, want, local_only=False, progress=progress)

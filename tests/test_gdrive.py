@@ -177,3 +177,51 @@ def test_offline_never_asks_drive(drive):
     with pytest.raises(WeightsUnavailable, match="skipped: offline mode"):
         resolve_weights(drive_variant(WeightSource(gdrive_id=BIG)), offline=True, progress=False)
     assert drive.log == []
+
+
+# --------------------------------------------------------------------------- through download_dataset
+
+
+def test_a_set_from_drive_through_the_confirmation_form(drive, tmp_path):
+    from restbench.datasets import DataSource, DatasetSpec, download_dataset, verify_folder
+
+    try:
+        from synthetic_sets import paired_zip
+    except ImportError:
+        from tests.synthetic_sets import paired_zip
+
+    archive = paired_zip({"test/TinyBlur": 5})
+    tiny_id = "1TinyBlurTestArchive0000000000"  # not a registered id: no other set keeps the archive
+    drive.files[tiny_id] = DriveFile("test.zip", archive, large=True)
+    spec = DatasetSpec("TinyBlur", ("motion-deblurring",), "paired", count=5,
+                       sources=(DataSource("gdrive", gdrive_id=tiny_id, member="test/TinyBlur"),))
+    root = download_dataset(spec, tmp_path / "data", progress=False, offline=False)
+    assert verify_folder(spec, root) == [] and len(list((root / "input").iterdir())) == 5
+    assert [p for p in (tmp_path / "data" / ".downloads").rglob("*") if p.is_file() and not p.name.endswith(".lock")] == []
+
+
+def test_a_set_whose_drive_file_is_over_quota_comes_from_the_next_source(drive, tmp_path):
+    from restbench.datasets import DatasetError, DataSource, DatasetSpec, download_dataset, verify_folder
+
+    try:
+        from synthetic_sets import paired_zip
+    except ImportError:
+        from tests.synthetic_sets import paired_zip
+
+    archive = paired_zip({"test/TinyBlur": 5})
+    drive.files[QUOTA] = DriveFile("test.zip", archive, quota=True)
+    with LoopbackServer({"/copy/test.zip": archive}) as srv:
+        copy = DataSource("url", url=srv.url + "/copy/test.zip", member="test/TinyBlur")
+        spec = DatasetSpec("TinyBlur", ("motion-deblurring",), "paired", count=5,
+                           sources=(DataSource("gdrive", gdrive_id=QUOTA, member="test/TinyBlur"), copy))
+        root = download_dataset(spec, tmp_path / "data", progress=False, offline=False)
+        assert verify_folder(spec, root) == [] and srv.count("GET") == 1
+        gone = DataSource("url", url=srv.url + "/gone/test.zip", member="test/TinyBlur")
+        spec2 = DatasetSpec("TinyBlur2", ("motion-deblurring",), "paired", count=5,
+                            sources=(DataSource("gdrive", gdrive_id=QUOTA, member="test/TinyBlur"), gone))
+        with pytest.raises(DatasetError) as info:
+            download_dataset(spec2, tmp_path / "data", progress=False, offline=False)
+    msg = str(info.value)
+    assert f"restbench tries the next source: {srv.url}/gone/test.zip" in msg
+    assert f"{srv.url}/gone/test.zip: HTTP 404" in msg
+    assert not (tmp_path / "data" / "TinyBlur2").exists()

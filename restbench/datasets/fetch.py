@@ -290,7 +290,9 @@ def download_dataset(
             return target
         for label, fetch in _passes(off):
             fetch = dict(fetch, progress=progress)
-            for src in auto:
+            for i, src in enumerate(auto):
+                if src.is_archive:
+                    fetch["then"] = auto[i + 1].describe() if i + 1 < len(auto) else None
                 with tempfile.TemporaryDirectory(prefix=f".{spec.name}-", dir=base) as tmp:
                     work = Path(tmp)
                     stage = work / spec.name
@@ -300,7 +302,7 @@ def download_dataset(
                     except FetchFailed as exc:
                         # Pass 1 only reports what the mirror said (or everything, offline): "not in
                         # the HF cache" is no news when the origins are tried next.
-                        tried += [t for t in exc.tried if not t[1].startswith("skipped")
+                        tried += [t for t in exc.tried if not t[1].startswith("skipped: origins not tried")
                                   and (off or label == "origin" or t[0].startswith("mirror"))]
                         continue
                     except (DatasetError, DownloadError, ExtractError, OSError) as exc:
