@@ -272,6 +272,10 @@ def test_sidd_mat_blocks(tmp_path):
     assert len(list(load_samples(spec, tmp_path, task="real-denoising", limit=4))) == 4
     with pytest.raises(DatasetError, match="expected 1280 images, found 6"):
         list(load_samples("SIDD", tmp_path, task="real-denoising"))
+    # a download is checked the same way, from the .mat headers alone (no 230 MB load)
+    assert ds.verify_folder("SIDD", tmp_path / "SIDD") == [
+        "ValidationNoisyBlocksSrgb.mat: expected 1280 blocks, found 6", "ValidationGtBlocksSrgb.mat: expected 1280 blocks, found 6"]
+    assert ds.verify_folder(spec, tmp_path / "SIDD") == []
 
 
 def test_dpdd_16bit_pngs_read_as_opencv_default(tmp_path):
