@@ -30,17 +30,63 @@ TASKS = (
 
 @dataclass(frozen=True)
 class WeightSource:
-    """One place a checkpoint can be fetched from: an HTTPS URL or a Hugging Face hub file."""
+    """One place a checkpoint can be fetched from: a URL, a Google Drive file id, or a Hugging Face file.
+
+    A variant lists its sources in the order they are tried; all of them are checked against the
+    variant's sha256 (or the one recorded when the file was first seen). ``size`` (bytes) is
+    informational, for reports of what a run would download; ``note`` says where the source was
+    documented.
+    """
 
     url: str | None = None
     hf_repo: str | None = None
     hf_filename: str | None = None
     hf_revision: str | None = None
+    gdrive_id: str | None = None
+    hf_repo_type: str = "model"
+    size: int | None = None
+    note: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``hf``, ``gdrive`` or ``url``."""
+        if self.hf_repo:
+            return "hf"
+        if self.gdrive_id:
+            return "gdrive"
+        return "url"
+
+    @property
+    def canonical_url(self) -> str:
+        """The source as one URL: Drive as ``https://drive.google.com/uc?id=ID``, HF as its resolve URL."""
+        if self.kind == "gdrive":
+            return f"https://drive.google.com/uc?id={self.gdrive_id}"
+        if self.kind == "hf":
+            from urllib.parse import quote
+
+            prefix = {"dataset": "datasets/", "space": "spaces/"}.get(self.hf_repo_type, "")
+            return f"https://huggingface.co/{prefix}{self.hf_repo}/resolve/{self.hf_revision or 'main'}/{quote(self.hf_filename or '')}"
+        return self.url or ""
+
+    def remote(self, weight_file: str | None = None, sha256: str | None = None):
+        """This source as a :class:`restbench.fetch.mirror.Remote` (``weight_file`` names an HF file left unnamed)."""
+        from restbench.sources import Remote
+
+        if self.kind == "hf":
+            return Remote("hf", hf_repo=self.hf_repo or "", hf_filename=self.hf_filename or weight_file or "",
+                          hf_revision=self.hf_revision, hf_repo_type=self.hf_repo_type, sha256=sha256, size=self.size)
+        if self.kind == "gdrive":
+            return Remote("gdrive", gdrive_id=self.gdrive_id or "", sha256=sha256, size=self.size)
+        return Remote("url", url=self.url or "", sha256=sha256, size=self.size)
 
     def describe(self) -> str:
         if self.hf_repo:
             return f"hf://{self.hf_repo}/{self.hf_filename}"
-        return self.url or "?"
+        return self.canonical_url or "?"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(kind=self.kind, url=self.canonical_url, gdrive_id=self.gdrive_id, hf_repo=self.hf_repo,
+                    hf_filename=self.hf_filename, hf_revision=self.hf_revision, size=self.size, note=self.note)
 
 
 # Where a claim's number was read, most direct first. "untraced": registered earlier from a

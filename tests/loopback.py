@@ -1,7 +1,8 @@
 """A tiny file server on 127.0.0.1 for download tests: plain HTTP, or just enough of the HF hub.
 
 It serves ``files`` (URL path -> bytes), logs every request so tests can count them, and can
-misbehave on purpose: ignore ``Range``, or cut the first N GET bodies short.
+misbehave on purpose: ignore ``Range``, cut the first N GET bodies short, or send slowly
+(``throttle=(chunk bytes, seconds per chunk)``, so a test can kill a client mid-transfer).
 
 Hub mode implements only what ``huggingface_hub.hf_hub_download`` needs (checked against
 huggingface_hub 2.4's ``file_download.get_hf_file_metadata`` / ``_get_metadata_or_catch_error``):
@@ -48,8 +49,10 @@ class LoopbackServer:
         honour_range: bool = True,
         truncate_at: int | None = None,
         truncate_times: int = 0,
+        throttle: tuple[int, float] | None = None,
     ) -> None:
         self.files = dict(files)
+        self.throttle = throttle
         self.hub = hub
         self.honour_range = honour_range
         self.truncate_at = truncate_at
@@ -164,6 +167,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload[: srv.truncate_at])
             self.wfile.flush()
             self.close_connection = True
+            return
+        if srv.throttle:
+            import time
+
+            step, pause = srv.throttle
+            try:
+                for i in range(0, len(payload), step):
+                    self.wfile.write(payload[i : i + step])
+                    self.wfile.flush()
+                    time.sleep(pause)
+            except (BrokenPipeError, ConnectionResetError):  # the client was killed mid-transfer
+                self.close_connection = True
             return
         self.wfile.write(payload)
 

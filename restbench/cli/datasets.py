@@ -67,7 +67,8 @@ def download_data(args, state: PluginState) -> int:
         if name not in state.registry.datasets:
             raise UserError(f"unknown dataset {name!r}; registered: {', '.join(sorted(state.registry.datasets))}")
         try:
-            path = download_dataset(state.registry.datasets[name], args.data_root, force=args.force)
+            path = download_dataset(state.registry.datasets[name], args.data_root, force=args.force,
+                                    registered=state.registry.datasets.values())
             print(f"{name}: {path}")
         except DatasetError as exc:
             failed += 1

@@ -14,7 +14,7 @@ folder prepared for SwinIR, KAIR or Restormer works as it is:
 * ``hr-only``  — clean images directly in the folder (``Set12/*.png``, ``McMaster/*.tif``,
   ``classic5/*.bmp``); the harness applies the degradation (noise, JPEG) from the protocol.
 * ``paired``   — ``input/`` and ``target/`` (Restormer: ``Datasets/test/GoPro/input``); DPDD uses
-  ``test_c/source`` and ``test_c/target``.
+  ``inputC/`` and ``target/`` (Restormer's ``test.zip``; ``inputL``/``inputR`` are the dual-pixel views).
 * ``mat``      — SIDD validation: ``ValidationNoisyBlocksSrgb.mat`` + ``ValidationGtBlocksSrgb.mat``
   (40 images x 32 blocks of 256x256, read with ``scipy.io.loadmat`` like Restormer's script).
 
@@ -31,7 +31,7 @@ details that matter (16-bit PNGs, grey conversion rules).
 from restbench.datasets.imageio import read_image, to_grey, to_rgb
 from restbench.datasets.load import load_samples
 from restbench.datasets.locate import default_data_root, find_root, how_to_get, packaged_root, spec_of
-from restbench.datasets.manifest import file_sha256, known_checksums, manifest_files, manifest_hash, verify_dataset
+from restbench.datasets.manifest import file_sha256, known_checksums, manifest_files, manifest_hash, verify_dataset, verify_folder
 from restbench.datasets.spec import IMAGE_SUFFIXES, LAYOUTS, SR_TASKS, DatasetError, DataSource, DatasetSpec, Sample
 
 __all__ = [
@@ -50,10 +50,13 @@ __all__ = [
     "load_samples",
     "manifest_files",
     "manifest_hash",
+    "mirror_dataset",
     "packaged_root",
     "read_image",
     "spec_of",
     "to_grey",
     "to_rgb",
     "verify_dataset",
+    "verify_folder",
+    "verify_folder",
 ]

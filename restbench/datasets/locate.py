@@ -88,18 +88,31 @@ def spec_of(name_or_spec: str | DatasetSpec, datasets: Mapping[str, DatasetSpec]
 
 
 def how_to_get(spec: DatasetSpec) -> str:
-    """Lines telling the user how to obtain a set (download command, sources, layout)."""
+    """Lines telling the user every way to obtain a set: download, sources, mirror path, layout."""
     lines = []
-    if any(s.automatic for s in spec.sources):
-        lines.append(f"  restbench download-data {spec.name}")
+    auto = [s for s in spec.sources if s.automatic]
+    if auto:
+        lines.append(f"  restbench download-data {spec.name}   (tries, in order: "
+                     + "; ".join(s.describe() for s in auto) + ")")
     for s in spec.sources:
         if not s.automatic:
             lines.append(f"  by hand: {s.describe()}" + (f" — {s.note}" if s.note else ""))
-    lines.append(f"  expected layout: <data-root>/{spec.name}/{_layout_hint(spec)}")
+    paths = []
+    for s in auto:
+        if s.is_archive:
+            try:
+                paths.append(f"<mirror>/{s.remote().mirror_path}")
+            except ValueError:  # a file:// or other non-mirrorable URL
+                pass
+    if paths:
+        lines.append("  from a mirror: RESTBENCH_MIRROR=<dir or URL> holding any of " + ", ".join(paths))
+    elif auto:
+        lines.append("  from a mirror: RESTBENCH_MIRROR=<dir or URL> filled with `restbench mirror` on a machine with internet")
+    lines.append(f"  expected layout: <data-root>/{spec.name}/{layout_hint(spec)}")
     return "\n".join(lines)
 
 
-def _layout_hint(spec: DatasetSpec) -> str:
+def layout_hint(spec: DatasetSpec) -> str:
     if spec.layout == "sr":
         return "HR/*.png (+ LR_bicubic/X{s}/{name}x{s}.png)"
     if spec.layout == "paired":

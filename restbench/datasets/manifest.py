@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from restbench.datasets.load import check_task, plan_items
-from restbench.datasets.locate import find_root, spec_of
+from restbench.datasets.locate import find_root, layout_problem, spec_of
 from restbench.datasets.spec import SR_TASKS, DatasetError, DatasetSpec
 
 _SHA_CACHE: dict[tuple[str, int, int], str] = {}
@@ -89,6 +89,34 @@ def verify_dataset(spec: DatasetSpec | str, data_root: str | os.PathLike[str] | 
         root = find_root(spec, data_root)
     except DatasetError as exc:
         return [str(exc)]
+    return verify_folder(spec, root)
+
+
+def _mat_blocks(path: Path) -> int | None:
+    """Images x blocks in a SIDD .mat, read from its header (no 230 MB load); None if unknown."""
+    try:
+        import scipy.io
+    except ImportError:  # pragma: no cover - scipy is an optional dependency
+        return None
+    try:
+        shapes = {name: shape for name, shape, _ in scipy.io.whosmat(str(path))}
+    except (ValueError, NotImplementedError, OSError, TypeError):
+        return None
+    shape = shapes.get(path.stem)
+    return shape[0] * shape[1] if shape and len(shape) == 5 else None
+
+
+def verify_folder(spec: DatasetSpec | str, root: str | os.PathLike[str]) -> list[str]:
+    """Problems with the set folder ``root`` itself (layout, checksums, image count); [] if fine.
+
+    Unlike :func:`verify_dataset` nothing else is searched: this is what a freshly unpacked copy
+    must pass before it may replace ``<data-root>/<Name>``.
+    """
+    spec = spec_of(spec)
+    root = Path(root)
+    problem = layout_problem(spec, root)
+    if problem is not None:
+        return [f"{root}: {problem} (expected {_expected_layout(spec)})"]
     problems = []
     for rel, digest in known_checksums(spec).items():
         p = root / rel
@@ -96,12 +124,24 @@ def verify_dataset(spec: DatasetSpec | str, data_root: str | os.PathLike[str] | 
             problems.append(f"missing {rel}")
         elif file_sha256(p) != digest:
             problems.append(f"{rel}: sha256 {file_sha256(p)} differs from the known {digest}")
-    if spec.layout != "mat" and spec.count is not None:
-        task = next((t for t in spec.tasks if t not in SR_TASKS), spec.tasks[0])
-        try:
-            n = len(plan_items(spec, root, task, spec.scales[0] if task in SR_TASKS and spec.scales else None))
-        except DatasetError as exc:
-            return problems + [str(exc)]
-        if n != spec.count:
-            problems.append(f"expected {spec.count} images, found {n}")
+    if spec.count is None:
+        return problems
+    if spec.layout == "mat":
+        counts = {f: _mat_blocks(root / f) for f in spec.mat_files}
+        wrong = {f: n for f, n in counts.items() if n is not None and n != spec.count}
+        problems += [f"{f}: expected {spec.count} blocks, found {n}" for f, n in wrong.items()]
+        return problems
+    task = next((t for t in spec.tasks if t not in SR_TASKS), spec.tasks[0])
+    try:
+        n = len(plan_items(spec, root, task, spec.scales[0] if task in SR_TASKS and spec.scales else None))
+    except DatasetError as exc:
+        return problems + [str(exc)]
+    if n != spec.count:
+        problems.append(f"expected {spec.count} images, found {n}")
     return problems
+
+
+def _expected_layout(spec: DatasetSpec) -> str:
+    from restbench.datasets.locate import layout_hint
+
+    return f"{spec.name}/{layout_hint(spec)}"

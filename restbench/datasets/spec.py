@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
 SR_TASKS = ("classical-sr", "lightweight-sr", "real-sr")
 LAYOUTS = ("sr", "hr-only", "paired", "mat")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
-_SOURCE_KINDS = ("files", "archive", "github-dir", "gdrive", "page")
+_SOURCE_KINDS = ("url", "gdrive", "hf", "files", "github-dir", "page")
+_ARCHIVE_KINDS = ("url", "gdrive", "hf")
 
 
 class DatasetError(Exception):
@@ -21,21 +22,27 @@ class DatasetError(Exception):
 
 @dataclass(frozen=True)
 class DataSource:
-    """One place (part of) a test set can be fetched from.
+    """One place a test set can be fetched from. A set's sources are alternatives, tried in order.
 
     ``kind``:
 
+    * ``url``        — a zip/tar archive at ``url``;
+    * ``gdrive``     — a zip/tar archive that is the Google Drive file ``gdrive_id`` (fetched with
+      gdown: confirmation form, quota page and resume handled by :mod:`restbench.fetch.gdrive`);
+    * ``hf``         — a zip/tar archive on the Hugging Face hub: ``hf_repo``/``hf_filename`` at
+      ``hf_revision`` of a ``hf_repo_type`` (default ``dataset``) repository;
     * ``files``      — ``url`` is a base URL; every file of the set's packaged sha256 manifest is
       fetched from ``url/<relative path>`` and checked against its sha256;
-    * ``archive``    — a zip/tar at ``url`` or on the Hugging Face hub (``hf_repo``/``hf_filename``,
-      a *dataset* repo); unpacked safely, then ``member`` (a folder inside it, ``""`` = the single
-      top folder if there is one) goes to ``<Name>/<dest>``; ``flatten`` gathers its images from
-      any depth;
     * ``github-dir`` — ``url`` is ``https://github.com/OWNER/REPO/tree/REF/PATH``; the folder is
       listed through the GitHub API and each file checked against its git blob hash;
-    * ``gdrive``     — a Google Drive file id (the authors' scripts fetch these with ``gdown``/
-      ``gdrive``); not fetched automatically (Drive needs an interactive confirmation for big files);
-    * ``page``       — a page that explains how to get the data (licence forms, folders).
+    * ``page``       — a page that explains how to get the data by hand (licence forms, folders).
+
+    An archive (the first three kinds) is checked against ``sha256`` when known, its format is read
+    from its first bytes, it is unpacked safely, then ``member`` (a folder inside it, e.g.
+    ``test/GoPro``; ``""`` = the single top folder if there is one) becomes ``<Name>/<dest>``;
+    ``flatten`` gathers its images from any depth. ``size`` is the archive's size in bytes when
+    known (informational). ``kind="archive"`` (older plugins) means ``hf`` when ``hf_repo`` is set,
+    else ``url``.
     """
 
     kind: str
@@ -49,30 +56,77 @@ class DataSource:
     dest: str = ""
     flatten: bool = False
     note: str = ""
+    size: int | None = None
+    hf_repo_type: str = "dataset"
 
     def __post_init__(self) -> None:
+        if self.kind == "archive":
+            object.__setattr__(self, "kind", "hf" if self.hf_repo else "url")
         if self.kind not in _SOURCE_KINDS:
             raise ValueError(f"unknown source kind {self.kind!r}; one of {', '.join(_SOURCE_KINDS)}")
+        need = {"gdrive": ("gdrive_id", self.gdrive_id), "hf": ("hf_repo/hf_filename", self.hf_repo and self.hf_filename)}
+        if self.kind in need and not need[self.kind][1]:
+            raise ValueError(f"a {self.kind!r} source needs {need[self.kind][0]}")
+        if self.kind in ("url", "files", "github-dir", "page") and not self.url:
+            raise ValueError(f"a {self.kind!r} source needs a url")
+        if self.sha256:
+            object.__setattr__(self, "sha256", self.sha256.lower())
 
     @property
     def automatic(self) -> bool:
-        return self.kind in ("files", "archive", "github-dir")
+        return self.kind != "page"
+
+    @property
+    def is_archive(self) -> bool:
+        return self.kind in _ARCHIVE_KINDS
+
+    def remote(self):
+        """The archive as a :class:`restbench.fetch.mirror.Remote` (archive kinds only)."""
+        from restbench.sources import Remote
+
+        if self.kind == "hf":
+            return Remote("hf", hf_repo=self.hf_repo, hf_filename=self.hf_filename, hf_revision=self.hf_revision,
+                          hf_repo_type=self.hf_repo_type, sha256=self.sha256, size=self.size)
+        if self.kind == "gdrive":
+            return Remote("gdrive", gdrive_id=self.gdrive_id, sha256=self.sha256, size=self.size)
+        if self.kind == "url":
+            return Remote("url", url=self.url, sha256=self.sha256, size=self.size)
+        raise ValueError(f"a {self.kind!r} source is not a single archive")
 
     @property
     def fetch_url(self) -> str:
-        if self.hf_repo:
+        """The source as one URL (Drive as ``https://drive.google.com/uc?id=ID``, HF as its resolve URL)."""
+        if self.kind == "hf":
             path = urllib.parse.quote(self.hf_filename)
-            return f"https://huggingface.co/datasets/{self.hf_repo}/resolve/{self.hf_revision}/{path}"
-        if self.gdrive_id:
-            return f"https://drive.google.com/file/d/{self.gdrive_id}/view"
+            prefix = {"dataset": "datasets/", "space": "spaces/"}.get(self.hf_repo_type, "")
+            return f"https://huggingface.co/{prefix}{self.hf_repo}/resolve/{self.hf_revision or 'main'}/{path}"
+        if self.kind == "gdrive":
+            return f"https://drive.google.com/uc?id={self.gdrive_id}"
         return self.url
 
     def describe(self) -> str:
-        if self.hf_repo:
-            return f"hf://datasets/{self.hf_repo}/{self.hf_filename}"
-        if self.gdrive_id:
+        if self.kind == "hf":
+            prefix = "datasets/" if self.hf_repo_type == "dataset" else ""
+            return f"hf://{prefix}{self.hf_repo}/{self.hf_filename}" + (f"@{self.hf_revision}" if self.hf_revision not in ("", "main") else "")
+        if self.kind == "gdrive":
             return f"Google Drive id {self.gdrive_id} ({self.fetch_url})"
         return self.url
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``restbench datasets --json`` lists for this source."""
+        return dict(
+            kind=self.kind,
+            url=self.fetch_url,
+            gdrive_id=self.gdrive_id or None,
+            hf_repo=self.hf_repo or None,
+            hf_filename=self.hf_filename or None,
+            hf_revision=(self.hf_revision or "main") if self.hf_repo else None,
+            sha256=self.sha256,
+            size=self.size,
+            member=self.member or None,
+            automatic=self.automatic,
+            note=self.note,
+        )
 
 
 @dataclass(frozen=True)
@@ -126,6 +180,32 @@ class DatasetSpec:
     @property
     def folder_names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+    @property
+    def automatic(self) -> bool:
+        """Whether some source can be fetched without a person (not only pages/licence forms)."""
+        return bool(self.packaged) or any(s.automatic for s in self.sources)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data (``restbench datasets --json``), sources included."""
+        return dict(
+            name=self.name,
+            tasks=list(self.tasks),
+            layout=self.layout,
+            channels=list(self.channels),
+            count=self.count,
+            suffixes=list(self.suffixes),
+            scales=list(self.scales),
+            input_dir=self.input_dir if self.layout == "paired" else None,
+            target_dir=self.target_dir if self.layout == "paired" else None,
+            mat_files=list(self.mat_files) if self.layout == "mat" else None,
+            aliases=list(self.aliases),
+            automatic=self.automatic,
+            sources=[src.to_dict() for src in self.sources],
+            licence=self.licence,
+            paper=self.paper,
+            notes=self.notes,
+        )
 
 
 @dataclass

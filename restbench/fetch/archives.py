@@ -23,12 +23,14 @@ result can be verified against an expected file count and expected paths
 
 from __future__ import annotations
 
+import lzma
 import os
 import posixpath
 import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -153,12 +155,59 @@ def safe_extract(archive: str | os.PathLike[str], dest: str | os.PathLike[str], 
     """
     archive = Path(archive)
     dest = Path(dest)
-    if zipfile.is_zipfile(archive):
-        opener, kind = zipfile.ZipFile, "zip"
-    elif tarfile.is_tarfile(archive):
-        opener, kind = tarfile.open, "tar"
-    else:
-        raise ExtractError(f"{archive}: not a zip or tar archive")
+    fmt = archive_format(archive)
+    if fmt is None:
+        raise ExtractError(f"{archive}: not a zip or tar archive (its first bytes match no known archive format)")
+    if fmt in _UNSUPPORTED:
+        raise ExtractError(f"{archive}: a {fmt} archive; restbench unpacks only zip and tar (plain, gz, bz2, xz)")
+    kind = "zip" if fmt == "zip" else "tar"
+    try:
+        return _extract(archive, dest, kind, max_bytes)
+    except ExtractError:
+        raise
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
+        if isinstance(exc, OSError) and not _is_decode_error(exc):
+            raise
+        raise ExtractError(f"{archive.name}: the {fmt} archive is truncated or corrupt ({type(exc).__name__}: {exc})") from exc
+
+
+def _is_decode_error(exc: OSError) -> bool:
+    """gzip/bz2 raise plain OSError/EOFError subclasses for bad data; disk errors must pass through."""
+    return exc.errno is None
+
+
+# Magic bytes at offset 0 (tar's "ustar" sits at 257). Names for the ones we refuse to guess at.
+_MAGIC = (
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),  # empty zip
+    (b"\x1f\x8b", "tar.gz"),
+    (b"BZh", "tar.bz2"),
+    (b"\xfd7zXZ\x00", "tar.xz"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+_UNSUPPORTED = ("7z", "rar", "zstd")
+
+
+def archive_format(path: str | os.PathLike[str]) -> str | None:
+    """The archive format read from the file's first bytes ("zip", "tar", "tar.gz", ...), or None.
+
+    The name is never consulted: Drive and mirrors serve files under ids (``uc/ID``), and a
+    ``test.zip`` that is really an HTML error page must be recognised as not an archive at all.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return None
+
+
+def _extract(archive: Path, dest: Path, kind: str, max_bytes: int) -> ExtractReport:
+    opener = zipfile.ZipFile if kind == "zip" else tarfile.open
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
     report = ExtractReport()
@@ -244,4 +293,12 @@ def move_tree(src: Path, dest: Path) -> None:
         shutil.move(str(item), str(target))
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "ExtractError", "ExtractReport", "move_tree", "safe_extract", "verify_tree"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "ExtractError",
+    "ExtractReport",
+    "archive_format",
+    "move_tree",
+    "safe_extract",
+    "verify_tree",
+]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
+import http.cookiejar
 import json
 import os
 import re
@@ -84,7 +85,7 @@ def _user_agent() -> str:
 
 
 @contextlib.contextmanager
-def _file_lock(dest: Path) -> Iterator[None]:
+def file_lock(dest: Path) -> Iterator[None]:
     """Serialise downloads of the same file across processes (two runs sharing one cache).
 
     ``filelock`` comes with huggingface_hub, a core dependency; without it we go unlocked, which
@@ -167,6 +168,9 @@ def _fetch_into(url: str, part: Path, meta_path: Path, *, retries: int, timeout:
     if part.exists() and (meta is None or meta.get("url") != url):
         _discard(part)  # bytes of unknown origin: never splice them onto this URL's body
     best = part.stat().st_size if part.exists() else 0
+    # Cookies set along a redirect chain are sent on the next hop (SharePoint/OneDrive "?download=1"
+    # links set an access cookie on the first redirect and refuse the second request without it).
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     resumed = False
     failures = 0
     last_reason = ""
@@ -189,7 +193,7 @@ def _fetch_into(url: str, part: Path, meta_path: Path, *, retries: int, timeout:
             if validator:
                 headers["If-Range"] = validator
         try:
-            resp = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+            resp = opener.open(urllib.request.Request(url, headers=headers), timeout=timeout)
         except urllib.error.HTTPError as e:
             e.close()
             if e.code == 416 and have:
@@ -289,7 +293,7 @@ def download_url(
     want = sha256.lower() if sha256 else None
     dest.parent.mkdir(parents=True, exist_ok=True)
     part, meta_path = _part_paths(dest)
-    with _file_lock(dest):
+    with file_lock(dest):
         if want and dest.is_file() and sha256_file(dest) == want:
             return dest
         bar = _Progress(progress, dest.name)

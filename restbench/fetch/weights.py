@@ -5,10 +5,14 @@ A variant's weight lives at ``<cache root>/weights/<arch>/<weight_file>`` (see
 
 1. ``override`` (the CLI's ``--weights ID=PATH``): used in place, never copied.
 2. the cached file, if it passes verification: no network request at all.
-3. each registered :class:`~restbench.registry.WeightSource` in order: a Hugging Face hub file
-   through ``huggingface_hub`` (so ``HF_ENDPOINT`` mirrors, ``HF_HOME``/``HF_HUB_CACHE`` and
-   ``HF_HUB_OFFLINE`` behave as users expect, and a file already in the HF cache is reused
-   offline), then plain URLs through :func:`restbench.fetch.download.download_url`.
+3. the registered :class:`~restbench.registry.WeightSource` entries, through
+   :func:`restbench.fetch.mirror.fetch_file`: each one on the mirror (``RESTBENCH_MIRROR``) in order,
+   then Hugging Face sources from the local HF cache, then each source at its origin in the order
+   the plugin listed them: a Hugging Face hub file through ``huggingface_hub`` (``HF_ENDPOINT``,
+   ``HF_HOME``/``HF_HUB_CACHE`` read at call time), a Google Drive id through
+   :mod:`restbench.fetch.gdrive`, a plain URL through :func:`restbench.fetch.download.download_url`.
+   Offline (``RESTBENCH_OFFLINE=1``, ``HF_HUB_OFFLINE=1`` or ``offline=True``) no origin is
+   contacted.
 
 Verification: against ``Variant.sha256`` when the registry knows it. Otherwise the sha256 seen
 the first time is recorded in ``weights/known_sha256.json`` and pinned from then on (trust on
@@ -24,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -32,11 +35,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from restbench.paths import weights_dir
-from restbench.fetch.download import DownloadError, sha256_file
-from restbench.registry import Variant, WeightSource
+from restbench.fetch.download import sha256_file
+from restbench.fetch.mirror import MIRROR_ENV, FetchFailed, MirrorReport, Remote, fetch_file, hf_cache_dir, hf_endpoint, write_to_mirror
+from restbench.fetch.mirror import is_offline as _is_offline
+from restbench.registry import Variant
 
 SHA_BOOK = "known_sha256.json"
-_TRUE = {"1", "on", "yes", "true"}
 
 #: Values :func:`weights_status` returns.
 STATUSES = ("cached", "missing", "partial", "hf-cache", "mismatch", "not-needed")
@@ -71,10 +75,8 @@ def weight_path(variant: Variant) -> Path:
 
 
 def is_offline(offline: bool | None = None) -> bool:
-    """An explicit ``offline`` wins; otherwise ``HF_HUB_OFFLINE`` (read now, not at import)."""
-    if offline is not None:
-        return offline
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
+    """An explicit ``offline`` wins; otherwise ``RESTBENCH_OFFLINE`` or ``HF_HUB_OFFLINE`` (read now)."""
+    return _is_offline(offline)
 
 
 def parse_weight_overrides(items: Iterable[str]) -> dict[str, Path]:
@@ -154,140 +156,14 @@ def _expected(variant: Variant, entry: Mapping[str, Any] | None) -> tuple[str | 
 # --------------------------------------------------------------------------- sources
 
 
-class _SourceFailed(Exception):
-    """One source could not deliver; the message is a one-line reason for the summary."""
+def remotes_of(variant: Variant) -> list[Remote]:
+    """The variant's sources as :class:`~restbench.fetch.mirror.Remote` entries, in the order they are tried."""
+    return [s.remote(variant.weight_file, variant.sha256) for s in variant.sources]
 
 
-def _hf_cache_dir() -> str | None:
-    """The HF hub cache, read from the environment now (huggingface_hub reads it at import)."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return os.environ["HF_HUB_CACHE"]
-    if os.environ.get("HF_HOME"):
-        return str(Path(os.environ["HF_HOME"]).expanduser() / "hub")
-    return None
-
-
-def _hf_endpoint() -> str | None:
-    endpoint = os.environ.get("HF_ENDPOINT", "").strip()
-    return endpoint.rstrip("/") or None
-
-
-def _silent_tqdm() -> type:
-    from tqdm.auto import tqdm
-
-    class _Silent(tqdm):  # type: ignore[misc, valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.pop("name", None)
-            kwargs["disable"] = True
-            super().__init__(*args, **kwargs)
-
-    return _Silent
-
-
-def _hub_reason(exc: Exception) -> str:
-    """Turn huggingface_hub's exceptions into one line for the summary."""
-    name = type(exc).__name__
-    if name in ("RemoteEntryNotFoundError", "EntryNotFoundError"):
-        return "the file is not in that repository (HTTP 404)"
-    if name in ("RepositoryNotFoundError", "GatedRepoError"):
-        return "repository not found or not accessible (HTTP 401/404)"
-    if name == "RevisionNotFoundError":
-        return "revision not found"
-    if name in ("LocalEntryNotFoundError", "OfflineModeIsEnabled"):
-        return "not in the local Hugging Face cache, and the hub was not reached (offline or unreachable)"
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{name}: {first}" if first else name
-
-
-def _place(src: Path, dest: Path) -> None:
-    """Put ``src`` at ``dest`` atomically: hard link when possible (no second copy), else copy."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        try:
-            os.link(src, tmp)
-        except OSError:
-            shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _unreachable(endpoint: str | None, timeout: float = 3.0) -> str | None:
-    """Why the hub endpoint cannot be reached, or None if a TCP connection opens (or a proxy is set).
-
-    huggingface_hub retries a failed connection with backoff for ~25 s before giving up; a dead
-    network or mirror should instead fall through to the next source at once. With a proxy in
-    the environment we cannot judge reachability ourselves, so we let huggingface_hub try.
-    """
-    import socket
-    import urllib.request
-    from urllib.parse import urlsplit
-
-    if endpoint is None:
-        from huggingface_hub import constants
-
-        endpoint = constants.ENDPOINT
-    parts = urlsplit(endpoint)
-    host = parts.hostname or ""
-    if urllib.request.getproxies().get(parts.scheme) and not urllib.request.proxy_bypass(host):
-        return None
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as e:
-        return f"hub endpoint {endpoint} unreachable ({e.strerror or e})"
-    return None
-
-
-def _from_hub(src: WeightSource, dest: Path, expected: str | None, *, offline: bool, progress: bool) -> str:
-    """Fetch through huggingface_hub (its cache first), verify, then place into our cache."""
-    import inspect
-
-    from huggingface_hub import hf_hub_download
-
-    kwargs: dict[str, Any] = dict(
-        revision=src.hf_revision,
-        cache_dir=_hf_cache_dir(),
-        endpoint=_hf_endpoint(),
-        local_files_only=offline,
-    )
-    if not progress and "tqdm_class" in inspect.signature(hf_hub_download).parameters:
-        kwargs["tqdm_class"] = _silent_tqdm()
-    filename = src.hf_filename or dest.name
-    try:
-        if not offline:
-            try:  # a file already in the HF cache needs no connection check
-                kwargs["local_files_only"] = True
-                got = Path(hf_hub_download(src.hf_repo, filename, **kwargs))
-            except Exception:
-                kwargs["local_files_only"] = False
-                unreachable = _unreachable(kwargs["endpoint"])
-                if unreachable:
-                    raise _SourceFailed(unreachable) from None
-                got = Path(hf_hub_download(src.hf_repo, filename, **kwargs))
-        else:
-            got = Path(hf_hub_download(src.hf_repo, filename, **kwargs))
-    except _SourceFailed:
-        raise
-    except Exception as e:  # any hub failure means "try the next source"; the reason is reported
-        raise _SourceFailed(_hub_reason(e)) from e
-    blob = got.resolve()
-    actual = sha256_file(blob)
-    if expected and actual != expected:
-        raise _SourceFailed(f"sha256 mismatch: expected {expected}, got {actual} (not copied into the cache)")
-    _place(blob, dest)
-    return src.describe()
-
-
-def _from_url(url: str, dest: Path, expected: str | None, *, progress: bool) -> str:
-    from restbench.fetch.download import download_url
-
-    try:
-        download_url(url, dest, sha256=expected, progress=progress)
-    except DownloadError as e:
-        raise _SourceFailed(str(e)) from e
-    return url
+def mirror_weights(variant: Variant, directory: str | os.PathLike[str], *, progress: bool = True) -> MirrorReport:
+    """Store the variant's checkpoint in a mirror directory (first source that delivers it)."""
+    return write_to_mirror(remotes_of(variant), directory, progress=progress)
 
 
 # --------------------------------------------------------------------------- public API
@@ -302,8 +178,9 @@ def resolve_weights(
     """Return a verified local checkpoint for ``variant``, downloading it if needed.
 
     ``override`` uses that file as is (checked against the registry's sha256 if there is one).
-    ``offline`` (default: ``HF_HUB_OFFLINE``) forbids network requests: only the restbench
-    cache and the Hugging Face cache are consulted. Raises :class:`WeightsUnavailable`.
+    ``offline`` (default: ``RESTBENCH_OFFLINE`` / ``HF_HUB_OFFLINE``) forbids contacting any
+    origin: only the restbench cache, the mirror and the Hugging Face cache are consulted.
+    Raises :class:`WeightsUnavailable`.
     """
     if not variant.needs_weights:
         raise ValueError(f"variant {variant.id!r} needs no weights")
@@ -330,25 +207,17 @@ def resolve_weights(
 
     off = is_offline(offline)
     tried: list[tuple[str, str]] = []
-    # Hub mirrors first (fast CDN, resumable, shared HF cache), release URLs after, whatever order
-    # a plugin listed them in.
-    for src in sorted(variant.sources, key=lambda s: s.hf_repo is None):
+    remotes = remotes_of(variant)
+    if remotes:
         try:
-            if src.hf_repo:
-                source = _from_hub(src, dest, expected, offline=off, progress=progress)
-            elif src.url:
-                if off:
-                    tried.append((src.describe(), "skipped: offline mode"))
-                    continue
-                source = _from_url(src.url, dest, expected, progress=progress)
-            else:
-                continue
-        except _SourceFailed as e:
-            tried.append((src.describe(), str(e)))
-            continue
-        actual = expected or sha256_file(dest)
-        book.record(key, dest, actual, source, variant)
-        return WeightFile(dest, actual, source)
+            got = fetch_file(remotes, dest, sha256=expected, offline=off, progress=progress, what=variant.weight_file or "")
+        except FetchFailed as e:
+            tried = e.tried
+        else:
+            actual = expected or sha256_file(dest)
+            source = got.source if got.via != "hf-cache" else got.remote.describe()
+            book.record(key, dest, actual, source, variant)
+            return WeightFile(dest, actual, source)
 
     raise WeightsUnavailable(_explain(variant, dest, expected, why, tried, off, rejected))
 
@@ -393,7 +262,7 @@ def _explain(
         lines.append("No download source is registered for this variant.")
     if offline:
         lines.append(
-            "Offline mode is on (HF_HUB_OFFLINE=1 or --offline), so nothing was downloaded; "
+            "Offline mode is on (RESTBENCH_OFFLINE=1, HF_HUB_OFFLINE=1 or --offline), so nothing was downloaded; "
             "turn it off to let restbench download the file."
         )
     lines.append("To fix it, do one of:")
@@ -402,15 +271,16 @@ def _explain(
             f"  - check the network/proxy (or point HF_ENDPOINT at a reachable hub mirror) and run "
             f"`restbench download {variant.id}` again;"
         )
-    urls = [s.url for s in variant.sources if s.url] + [
-        f"{_hf_endpoint() or 'https://huggingface.co'}/{s.hf_repo}/resolve/{s.hf_revision or 'main'}/{s.hf_filename}"
-        for s in variant.sources
-        if s.hf_repo
-    ]
+    urls = [s.canonical_url if s.kind != "hf" else
+            f"{hf_endpoint() or 'https://huggingface.co'}/{s.hf_repo}/resolve/{s.hf_revision or 'main'}/{s.hf_filename}"
+            for s in variant.sources]
     fetch = f" (e.g. from {urls[0]})" if urls else ""
     lines.append(f"  - get {variant.weight_file} yourself{fetch} and put it exactly here:")
     lines.append(f"        {dest}")
     lines.append(f"  - or pass it directly: --weights {variant.id}=/path/to/{variant.weight_file}")
+    remotes = remotes_of(variant)
+    if remotes:
+        lines.append(f"  - or serve it from a mirror: {MIRROR_ENV}=<dir or URL> holding it at <mirror>/{remotes[0].mirror_path}")
     if expected:
         origin = "registered" if why == "registry" else f"recorded in {dest.parent.parent / SHA_BOOK} when first seen"
         lines.append(f"The file must have sha256 {expected} ({origin}).")
@@ -448,7 +318,7 @@ def _in_hf_cache(variant: Variant) -> bool:
 
     for s in hub:
         hit = try_to_load_from_cache(
-            s.hf_repo, s.hf_filename or variant.weight_file, cache_dir=_hf_cache_dir(), revision=s.hf_revision
+            s.hf_repo, s.hf_filename or variant.weight_file, cache_dir=hf_cache_dir(), revision=s.hf_revision
         )
         if isinstance(hit, str):
             return True
@@ -475,8 +345,10 @@ __all__ = [
     "WeightFile",
     "WeightsUnavailable",
     "is_offline",
+    "mirror_weights",
     "parse_weight_overrides",
     "prefetch",
+    "remotes_of",
     "resolve_weights",
     "weight_path",
     "weights_status",

@@ -16,13 +16,13 @@ from PIL import Image
 
 from restbench import datasets as ds
 from restbench import get_registry
-from restbench.datasets import DataSource, DatasetError, DatasetSpec, load_samples, manifest_hash
 from restbench.fetch import datasets as dataset_fetch
 
 
-def S(name: str) -> DatasetSpec:
+def S(name: str):
     """The registered spec for a name (the data layer takes specs, not names)."""
     return ds.spec_of(name, get_registry().datasets)
+from restbench.datasets import DataSource, DatasetError, DatasetSpec, load_samples, manifest_hash
 
 DATA = "datasets"
 GREY_DN = DatasetSpec("Tiny", ("gaussian-denoising",), "hr-only", channels=("grey",))
@@ -279,17 +279,21 @@ def test_sidd_mat_blocks(tmp_path):
     assert len(list(load_samples(spec, tmp_path, task="real-denoising", limit=4))) == 4
     with pytest.raises(DatasetError, match="expected 1280 images, found 6"):
         list(load_samples(S("SIDD"), tmp_path, task="real-denoising"))
+    # a download is checked the same way, from the .mat headers alone (no 230 MB load)
+    assert ds.verify_folder(S("SIDD"), tmp_path / "SIDD") == [
+        "ValidationNoisyBlocksSrgb.mat: expected 1280 blocks, found 6", "ValidationGtBlocksSrgb.mat: expected 1280 blocks, found 6"]
+    assert ds.verify_folder(spec, tmp_path / "SIDD") == []
 
 
 def test_dpdd_16bit_pngs_read_as_opencv_default(tmp_path):
     cv2 = pytest.importorskip("cv2")
     spec = dataclasses.replace(S("DPDD"), count=1)
     im16 = np.random.RandomState(1).randint(0, 65536, size=(6, 7, 3)).astype(np.uint16)
-    for sub in ("test_c/source", "test_c/target"):
+    for sub in ("inputC", "target"):  # Restormer's DPDD test.zip layout
         (tmp_path / "DPDD" / sub).mkdir(parents=True)
         cv2.imwrite(str(tmp_path / "DPDD" / sub / "1P0A1.png"), im16)
     s = next(load_samples(spec, tmp_path, task="defocus-deblurring"))
-    ref = cv2.imread(str(tmp_path / "DPDD" / "test_c/source/1P0A1.png"))[..., ::-1]  # Restormer's load_img
+    ref = cv2.imread(str(tmp_path / "DPDD" / "inputC/1P0A1.png"))[..., ::-1]  # Restormer's load_img
     np.testing.assert_array_equal(s.input, ref)
     np.testing.assert_array_equal(s.input, (im16[..., ::-1] >> 8).astype(np.uint8))
 
@@ -362,35 +366,32 @@ def test_every_standard_set_is_registered_with_a_source():
     assert S("realblur_j").name == "RealBlur-J"
 
 
-def _serve_from(shared: Path, monkeypatch, seen: list[str]) -> None:
-    """Route the 'files' source (GitHub raw URLs) to ../shared through the real download_url."""
-    from restbench.fetch.download import download_url
-
-    def fetch(url, dest, sha256, progress):
-        seen.append(url)
-        rel = urllib.parse.unquote(url.split("/testsets/", 1)[1])
-        return download_url((shared / DATA / rel).as_uri(), dest, sha256=sha256, progress=False)
-
-    monkeypatch.setattr(dataset_fetch, "_fetch", fetch)
+@pytest.fixture
+def offline_clean(monkeypatch):
+    for var in ("RESTBENCH_MIRROR", "RESTBENCH_OFFLINE", "HF_ENDPOINT", "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
-def test_download_files_source_verifies_checksums(shared_dir, tmp_path, monkeypatch):
-    seen: list[str] = []
-    _serve_from(shared_dir, monkeypatch, seen)
-    root = dataset_fetch.download_dataset(S("classic5"), tmp_path)
-    assert root == tmp_path / "classic5" and len(seen) == 5
-    assert seen[0].startswith("https://raw.githubusercontent.com/JingyunLiang/SwinIR/main/testsets/classic5/")
-    assert ds.verify_dataset(S("classic5"), tmp_path) == []
-    assert len(list(load_samples(S("classic5"), tmp_path, task="jpeg-car", channels="grey"))) == 5
-    seen.clear()
-    dataset_fetch.download_dataset(S("classic5"), tmp_path)  # already there and verified: nothing fetched
-    assert seen == []
+def test_download_files_source_verifies_checksums(shared_dir, tmp_path, monkeypatch, offline_clean):
+    """The registered classic5 'files' source (SwinIR raw URLs) served from ../shared by an HTTP mirror."""
+    from tests.loopback import LoopbackServer
 
+    base = "/raw.githubusercontent.com/JingyunLiang/SwinIR/main/testsets/classic5"
+    files = {f"{base}/{p.name}": p.read_bytes() for p in (shared_dir / DATA / "classic5").glob("*.bmp")}
+    with LoopbackServer(files) as mirror:
+        monkeypatch.setenv("RESTBENCH_MIRROR", mirror.url)
+        root = dataset_fetch.download_dataset(S("classic5"), tmp_path, progress=False, offline=True)
+        assert root == tmp_path / "classic5" and mirror.count("GET") == 5
+        assert ds.verify_dataset(S("classic5"), tmp_path) == []
+        assert len(list(load_samples(S("classic5"), tmp_path, task="jpeg-car", channels="grey"))) == 5
+        dataset_fetch.download_dataset(S("classic5"), tmp_path, progress=False, offline=True)  # there and verified: nothing fetched
+        assert mirror.count("GET") == 5
     (tmp_path / "classic5" / "lena.bmp").write_bytes(b"tampered")
     assert any("lena.bmp" in p for p in ds.verify_dataset(S("classic5"), tmp_path))
 
 
-def test_download_archive_source_unpacks_safely_and_flattens(tmp_path, monkeypatch):
+def test_download_archive_source_unpacks_safely_and_flattens(tmp_path, offline_clean):
     arc = tmp_path / "Tiny_HR.tar.gz"
     with tarfile.open(arc, "w:gz") as tf:
         for i, n in enumerate(("one", "two")):
@@ -402,84 +403,87 @@ def test_download_archive_source_unpacks_safely_and_flattens(tmp_path, monkeypat
             tf.addfile(ti, buf)
     spec = DatasetSpec("TinyHF", ("classical-sr",), "sr", count=2,
                        sources=(DataSource("archive", url=arc.as_uri(), dest="HR", flatten=True),))
-    from restbench.fetch.download import download_url
-
-    monkeypatch.setattr(dataset_fetch, "_fetch", lambda url, dest, sha, progress: download_url(url, dest, sha256=sha, progress=False))
-    root = dataset_fetch.download_dataset(spec, tmp_path / "data")
+    assert spec.sources[0].kind == "url"  # "archive" is the older name
+    root = dataset_fetch.download_dataset(spec, tmp_path / "data", progress=False, offline=False)
     assert sorted(p.name for p in (root / "HR").iterdir()) == ["one.png", "two.png"]
-    assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".")]  # staging cleaned up
+    assert not [p for p in (tmp_path / "data").iterdir() if p.name.startswith(".") and p.name != ".downloads"]
     s = next(load_samples(spec, tmp_path / "data", task="classical-sr", scale=4))
     assert s.input is None and s.target.shape == (16, 16, 3)
 
 
-def test_download_hf_archive_goes_through_huggingface_hub(tmp_path, monkeypatch):
-    import huggingface_hub
-
-    arc = tmp_path / "X_HR.zip"
+def test_download_hf_archive_goes_through_huggingface_hub(tmp_path, monkeypatch, offline_clean):
+    """A real (loopback) hub: HF_ENDPOINT set after import is honoured, the sha256 pin is checked."""
     import zipfile
 
-    with zipfile.ZipFile(arc, "w") as zf:
-        buf = io.BytesIO()
-        Image.fromarray(_rand(12, 12)).save(buf, format="PNG")
-        zf.writestr("X_HR/img.png", buf.getvalue())
-    calls = []
+    import huggingface_hub.constants as hf_constants
+    from tests.loopback import COMMIT, LoopbackServer
 
-    def fake(repo_id, filename, repo_type=None, revision=None):
-        calls.append((repo_id, filename, repo_type, revision))
-        return str(arc)
-
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake)
-    spec = DatasetSpec("X", ("classical-sr",), "sr", count=1,
-                       sources=(DataSource("archive", hf_repo="someone/X", hf_filename="data/X_HR.zip", dest="HR", flatten=True),))
-    root = dataset_fetch.download_dataset(spec, tmp_path / "data")
-    assert calls == [("someone/X", "data/X_HR.zip", "dataset", "main")]
-    assert (root / "HR" / "img.png").is_file() and arc.is_file()  # the hub cache copy is left alone
-    bad = dataclasses.replace(spec, name="Y", sources=(dataclasses.replace(spec.sources[0], sha256="0" * 64),))
-    with pytest.raises(DatasetError, match="differs from the known"):
-        dataset_fetch.download_dataset(bad, tmp_path / "data")
-
-
-def test_download_github_dir_checks_git_blob_hashes(tmp_path, monkeypatch):
-    import json
-    import subprocess
-
-    if shutil.which("git") is None:
-        pytest.skip("git not installed")
-    files = {}
-    for i, n in enumerate(("bikes.bmp", "caps.bmp")):
-        p = tmp_path / "src" / n
-        p.parent.mkdir(exist_ok=True)
-        Image.fromarray(_rand(9, 9, seed=i)).save(p)
-        files[n] = subprocess.run(["git", "hash-object", str(p)], capture_output=True, text=True, check=True).stdout.strip()
-    listing = [{"name": n, "type": "file", "sha": sha, "download_url": f"https://raw.example/{n}"} for n, sha in files.items()]
-    listing.append({"name": "readme.txt", "type": "file", "sha": "0", "download_url": "https://raw.example/readme.txt"})
-    urls = []
-
-    def fetch(url, dest, sha256, progress):
-        urls.append(url)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if url.startswith("https://api.github.com/"):
-            dest.write_text(json.dumps(listing))
-        else:
-            shutil.copy(tmp_path / "src" / url.rsplit("/", 1)[1], dest)
-        return dest
-
-    monkeypatch.setattr(dataset_fetch, "_fetch", fetch)
-    spec = dataclasses.replace(S("LIVE1"), count=2)
-    root = dataset_fetch.download_dataset(spec, tmp_path / "data")
-    assert urls[0] == "https://api.github.com/repos/cszn/DnCNN/contents/testsets/LIVE1?ref=master"
-    assert sorted(p.name for p in root.iterdir()) == ["bikes.bmp", "caps.bmp"]
-    s = next(load_samples(spec, tmp_path / "data", task="jpeg-car", channels="grey"))
-    assert s.target.shape == (9, 9, 1)
-
-    listing[1]["sha"] = files["bikes.bmp"]  # caps.bmp now claims bikes' blob id
-    with pytest.raises(DatasetError, match="caps.bmp does not match its git blob hash"):
-        dataset_fetch.download_dataset(spec, tmp_path / "data2")
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        img = io.BytesIO()
+        Image.fromarray(_rand(12, 12)).save(img, format="PNG")
+        zf.writestr("X_HR/img.png", img.getvalue())
+    with LoopbackServer({"/datasets/someone/X/resolve/main/data/X_HR.zip": buf.getvalue()}, hub=True) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        spec = DatasetSpec("X", ("classical-sr",), "sr", count=1,
+                           sources=(DataSource("archive", hf_repo="someone/X", hf_filename="data/X_HR.zip", dest="HR", flatten=True),))
+        root = dataset_fetch.download_dataset(spec, tmp_path / "data", progress=False)
+        assert [r.method for r in hub.requests] == ["HEAD", "GET"]
+        assert (root / "HR" / "img.png").is_file()
+        assert list((tmp_path / "hf" / "hub").glob("datasets--someone--X/snapshots/*/data/X_HR.zip"))  # HF cache kept
+        bad = dataclasses.replace(spec, name="Y", sources=(dataclasses.replace(spec.sources[0], sha256="0" * 64),))
+        with pytest.raises(DatasetError, match="sha256 mismatch: expected 0{64}"):
+            dataset_fetch.download_dataset(bad, tmp_path / "data", progress=False)
+    assert COMMIT and not (tmp_path / "data" / "Y").exists()
 
 
-def test_download_of_a_drive_only_set_explains_the_manual_route(tmp_path):
-    with pytest.raises(DatasetError, match=r"cannot be downloaded automatically(.|\n)*11vfqV-lqousZTuAit1Qkqghiv_taY0KZ"):
-        dataset_fetch.download_dataset(S("SIDD"), tmp_path)
+def test_download_of_a_manual_only_set_explains_the_manual_route(tmp_path):
+    with pytest.raises(DatasetError, match=r"cannot be downloaded automatically(.|\n)*manga109\.org"):
+        dataset_fetch.download_dataset(S("Manga109"), tmp_path)
+
+
+def test_drive_sets_are_automatic_and_offline_says_every_way_to_get_them(tmp_path, offline_clean):
+    spec = S("SIDD")
+    assert spec.automatic and spec.sources[0].kind == "gdrive" and spec.sources[0].member == "test/SIDD"
+    with pytest.raises(DatasetError) as info:
+        dataset_fetch.download_dataset(S("SIDD"), tmp_path, offline=True)
+    msg = str(info.value)
+    assert "11vfqV-lqousZTuAit1Qkqghiv_taY0KZ" in msg and "Offline mode is on" in msg
+    assert "<mirror>/drive.google.com/uc/11vfqV-lqousZTuAit1Qkqghiv_taY0KZ" in msg
+    assert "ValidationNoisyBlocksSrgb.mat + ValidationGtBlocksSrgb.mat" in msg
+
+
+def test_sources_serialise_for_datasets_json():
+    d = S("GoPro").to_dict()
+    assert d["name"] == "GoPro" and d["count"] == 1111 and d["automatic"] is True
+    drive, hf = d["sources"][:2]
+    assert drive == dict(kind="gdrive", url="https://drive.google.com/uc?id=1k6DTSHu4saUgrGTYkkZXTptILyG9RRll",
+                         gdrive_id="1k6DTSHu4saUgrGTYkkZXTptILyG9RRll", hf_repo=None, hf_filename=None, hf_revision=None,
+                         sha256=None, size=2371837449, member="test/GoPro", automatic=True, note=drive["note"])
+    assert (hf["kind"], hf["hf_repo"], hf["hf_filename"], hf["hf_revision"]) == (
+        "hf", "laoduanaaa/Image_Restoration_Datasets", "Deblurring/Motion_Deblurring/test1.zip", "main")
+    assert hf["sha256"] == "fb955bbd96b1521cff4686ae12624c47f5d9f9b24a0b49b575d2c03574accf73"
+    assert d["sources"][-1]["kind"] == "page" and d["sources"][-1]["automatic"] is False
+    json_ok = __import__("json").dumps([s.to_dict() for s in __import__("restbench").get_registry().datasets.values()])
+    assert "drive.google.com/uc?id=" in json_ok
+
+
+def test_registered_archive_layouts_follow_the_authors_scripts():
+    members = {n: [s.member for s in S(n).sources if s.is_archive] for n in
+               ("GoPro", "HIDE", "RealBlur-J", "RealBlur-R", "DPDD", "SIDD", "Rain100H", "Test2800", "Kodak24", "Urban100")}
+    assert members == {
+        "GoPro": ["test/GoPro"] * 2, "HIDE": ["test/HIDE"] * 2, "RealBlur-J": ["test/RealBlur_J"],
+        "RealBlur-R": ["test/RealBlur_R"], "DPDD": ["test"] * 2, "SIDD": ["test/SIDD"] * 2,
+        "Rain100H": ["test/Rain100H"] * 2, "Test2800": ["test/Test2800"] * 2, "Kodak24": ["test/Kodak"],
+        "Urban100": ["", "test/Urban100"],
+    }
+    dpdd = S("DPDD")
+    assert (dpdd.input_dir, dpdd.target_dir) == ("inputC", "target")
+    auto = [n for n, s in __import__("restbench").get_registry().datasets.items() if n != "demo" and s.automatic]
+    assert len(auto) == 22 and "Manga109" not in auto
 
 
 def test_hf_source_builds_a_resolve_url():

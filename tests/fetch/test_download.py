@@ -10,7 +10,7 @@ from restbench.fetch import download
 from restbench.fetch.download import ChecksumError, DownloadError, HTTPStatusError, download_url, sha256_file
 
 try:
-    from loopback import LoopbackServer
+    from tests.loopback import LoopbackServer
 except ImportError:  # tests/ imported as a package
     from tests.loopback import LoopbackServer
 

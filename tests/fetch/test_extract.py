@@ -170,3 +170,45 @@ def test_not_an_archive(tmp_path, box):
     junk.write_bytes(b"definitely not an archive")
     with pytest.raises(ExtractError, match="not a zip or tar"):
         safe_extract(junk, box)
+
+
+def test_format_comes_from_the_content_not_the_name(tmp_path, box):
+    """Drive and mirrors serve files under ids; a zip called .tar.gz (or nothing) still unpacks."""
+    from restbench.fetch.archives import archive_format
+
+    zipped = tmp_path / "uc_ID.tar.gz"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("test/GoPro/input/a.png", b"zip bytes")
+    tarred = _tar(tmp_path / "test.zip", [_file("test/x.txt", b"tar bytes")])
+    plain = _tar(tmp_path / "noext", [_file("y.txt", b"plain tar")], mode="w")
+    assert [archive_format(p) for p in (zipped, tarred, plain)] == ["zip", "tar.gz", "tar"]
+    safe_extract(zipped, box / "z")
+    safe_extract(tarred, box / "t")
+    safe_extract(plain, box / "p")
+    assert (box / "z" / "test/GoPro/input/a.png").read_bytes() == b"zip bytes"
+    assert (box / "t" / "test/x.txt").read_bytes() == b"tar bytes" and (box / "p" / "y.txt").read_bytes() == b"plain tar"
+    html = tmp_path / "test.zip.html"
+    html.write_bytes(b"<!DOCTYPE html><html>Google Drive - Quota exceeded</html>")
+    assert archive_format(html) is None
+    seven = tmp_path / "a.zip"
+    seven.write_bytes(b"7z\xbc\xaf\x27\x1c" + b"\0" * 100)
+    with pytest.raises(ExtractError, match="a 7z archive; restbench unpacks only zip and tar"):
+        safe_extract(seven, box / "s")
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_truncated_or_corrupt_archives_are_named_as_such(tmp_path, box, kind):
+    arc = tmp_path / f"a.{kind}"
+    payload = bytes(range(256)) * 2000
+    if kind == "zip":
+        with zipfile.ZipFile(arc, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("big.bin", payload)
+    else:
+        _tar(arc, [_file("big.bin", payload)])
+    data = arc.read_bytes()
+    arc.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ExtractError, match=f"the {kind} archive is truncated or corrupt"):
+        safe_extract(arc, box / "cut")
+    arc.write_bytes(data[:60] + bytes(b ^ 0x5A for b in data[60:90]) + data[90:])
+    with pytest.raises(ExtractError, match=f"the {kind} archive is truncated or corrupt"):
+        safe_extract(arc, box / "bad")

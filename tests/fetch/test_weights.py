@@ -14,7 +14,7 @@ from restbench.registry import Variant, WeightSource
 from restbench.fetch.weights import WeightFile, WeightsUnavailable, is_offline, parse_weight_overrides, prefetch, resolve_weights, weight_path, weights_status
 
 try:
-    from loopback import LoopbackServer
+    from tests.loopback import LoopbackServer
 except ImportError:  # tests/ imported as a package
     from tests.loopback import LoopbackServer
 

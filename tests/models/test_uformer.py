@@ -237,7 +237,7 @@ def test_variants_are_registered_and_consistent():
         assert v.task in TASKS and v.channels == "rgb"
         assert v.checkpoint_key == "state_dict" and v.weight_file and v.weight_file.endswith(".pth")
         assert v.licence_code == "MIT"
-        assert all((s.url or "").startswith("https://") or s.hf_repo for s in v.sources)
+        assert v.sources and all((s.url or "").startswith("https://") or s.hf_repo or s.gdrive_id for s in v.sources)
         assert "https://" in v.notes  # the share link the weights come from
         assert v.input.square and v.input.pad_multiple == 128
         assert v.claims

@@ -2,8 +2,14 @@
 
 Sources read:
 
-* README (current, after the 2022-07-06 update): "Pretrained model - Uformer_B: SIDD | GoPro",
-  both OneDrive/SharePoint share links (no direct download, no file names, no checksums).
+* README (current; links refreshed 2024-10-24 "Fix expired links" and 2025-03-21 "fix model&result
+  link"): "Pretrained model - Uformer_B: SIDD | GoPro", both OneDrive/SharePoint share links (no
+  file names, no checksums). A user reports both downloads are named ``Uformer_B.pth`` and are
+  612,626,692 bytes each (Uformer issue #75, 2025-08-17; same size is expected: same architecture,
+  state_dict plus optimizer state). Direct download: a SharePoint ``:u:`` share link with
+  ``?download=1`` in place of its ``?e=…`` query answers with the file itself (documented working
+  with wget in MILVLG/bottom-up-attention.pytorch issue #53, whose maintainers then switched all
+  their links to that form); that is what the sources below use. Not tried from here (no internet).
 * README (2021 revisions, removed in 2022-07): ``Uformer32_denoising_sidd.pth`` (PSNR 39.77 dB)
   and ``Uformer16_denoising_sidd.pth`` (PSNR 39.65 dB) on Google Drive. These come from the
   arXiv-v1 code (``get_arch`` arch ``Uformer32``/``Uformer16``: no modulator); that code's
@@ -38,7 +44,7 @@ README from commit f963028 (2021-08-19) until 4ce7d9b (2022-07-06) removed them.
 
 from __future__ import annotations
 
-from restbench.registry import Claim, InputSpec, Variant
+from restbench.registry import Claim, InputSpec, Variant, WeightSource
 
 from .presets import get_arch
 
@@ -65,19 +71,32 @@ _ONEDRIVE_GOPRO = ("https://mailustceducn-my.sharepoint.com/:u:/g/personal/zhend
                    "EfCPoTSEKJRAshoE6EAC_3YB7oNkbLUX6AUgWSCwoJe0oA?e=jai90x")
 _GDRIVE_U32 = "https://drive.google.com/file/d/1dS7Lh46SMbncnwRW9zM5AW3cXrvYkjQU/view?usp=sharing"
 _GDRIVE_U16 = "https://drive.google.com/file/d/1H1TKHw2gcKORC-MwSkBp9g93T4B1jh_b/view?usp=sharing"
+_UFORMER_B_SIZE = 612_626_692  # Uformer issue #75 (informational, not enforced)
+
+
+def _direct(share_link: str) -> str:
+    """A SharePoint share link in its direct-download form: the ``?e=…`` query replaced by ``?download=1``."""
+    return share_link.split("?", 1)[0] + "?download=1"
+
+
+def _manual(share_link: str, weight_file: str, vid: str) -> str:
+    return (f"If the direct download fails (SharePoint links expire and get refreshed in the README), open {share_link} in a "
+            f"browser, press Download (the file arrives as Uformer_B.pth, about 613 MB), and either save it as "
+            f"<cache>/weights/uformer/{weight_file} or pass --weights {vid}=/path/to/Uformer_B.pth.")
 
 _PADDING_NOTE = ("Input: zero-padded into the centre of a square of side ceil(max(h,w)/128)*128, output cropped "
                  "from the same place (the authors' expand2square).")
 
 
-def _variant(vid: str, task: str, arch: str, weight_file: str, train_set: str, claims, notes: str) -> Variant:
+def _variant(vid: str, task: str, arch: str, weight_file: str, train_set: str, claims, notes: str,
+             sources: tuple[WeightSource, ...]) -> Variant:
     return Variant(
         id=vid,
         arch="uformer",
         task=task,
         arch_kwargs=get_arch(arch),
         weight_file=weight_file,
-        sources=(),  # only share links exist (OneDrive / Google Drive), recorded in notes
+        sources=sources,
         sha256=None,
         checkpoint_key="state_dict",
         licence_code="MIT",
@@ -95,15 +114,22 @@ VARIANTS = [
     _variant(
         "uformer-b-sidd", "real-denoising", "Uformer_B", "Uformer_B_SIDD.pth", "SIDD-Medium",
         [Claim("SIDD", 39.89, 0.960, T1, protocol=SIDD_PROTOCOL, paper=CITE, table="Table 1 (CVPR 2022 / arXiv v3)")],
-        f"Official share link (OneDrive, not a direct download): {_ONEDRIVE_SIDD}. The file name is ours; "
-        "the authors do not name the file. Also used for DND (test/test_dnd.py). Trained at train_ps=128.",
+        f"Official share link (OneDrive): {_ONEDRIVE_SIDD}, fetched in its direct-download form. The file name is ours; "
+        "the authors' download is named Uformer_B.pth. Also used for DND (test/test_dnd.py). Trained at train_ps=128. "
+        + _manual(_ONEDRIVE_SIDD, "Uformer_B_SIDD.pth", "uformer-b-sidd"),
+        (WeightSource(url=_direct(_ONEDRIVE_SIDD), size=_UFORMER_B_SIZE,
+                      note="authors' README OneDrive link, ?download=1 form (MILVLG/bottom-up-attention.pytorch#53)"),),
     ),
     _variant(
         "uformer-b-gopro", "motion-deblurring", "Uformer_B", "Uformer_B_GoPro.pth", "GoPro",
         [Claim("GoPro", 33.06, 0.967, T2, protocol=GOPRO_PROTOCOL, paper=CITE, table="Table 2 (CVPR 2022 / arXiv v3)")],
-        f"Official share link (OneDrive, not a direct download): {_ONEDRIVE_GOPRO}. The file name is ours. "
+        f"Official share link (OneDrive): {_ONEDRIVE_GOPRO}, fetched in its direct-download form. The file name is ours "
+        "(the authors' download is named Uformer_B.pth). "
         "Also used for HIDE and RealBlur-J/-R. Trained at train_ps=256 (script/train_motiondeblur.sh) but "
-        "built with img_size=128 by every test script, so the bottleneck's second block does not shift at test time.",
+        "built with img_size=128 by every test script, so the bottleneck's second block does not shift at test time. "
+        + _manual(_ONEDRIVE_GOPRO, "Uformer_B_GoPro.pth", "uformer-b-gopro"),
+        (WeightSource(url=_direct(_ONEDRIVE_GOPRO), size=_UFORMER_B_SIZE,
+                      note="authors' README OneDrive link, ?download=1 form (MILVLG/bottom-up-attention.pytorch#53)"),),
     ),
     _variant(
         "uformer32-sidd", "real-denoising", "Uformer32", "Uformer32_denoising_sidd.pth", "SIDD-Medium",
@@ -112,6 +138,8 @@ VARIANTS = [
                source_kind="authors' README", source_ref=README_2021_REF)],
         f"Legacy 2021 release (arXiv v1 code), Google Drive: {_GDRIVE_U32}; removed from the README in 2022-07. "
         "Layout inferred from the 2021 model.py, not verified against the file.",
+        (WeightSource(gdrive_id="1dS7Lh46SMbncnwRW9zM5AW3cXrvYkjQU",
+                      note="authors' README 2021 revisions (e.g. commit 3cbbcfd), Google Drive"),),
     ),
     _variant(
         "uformer16-sidd", "real-denoising", "Uformer16", "Uformer16_denoising_sidd.pth", "SIDD-Medium",
@@ -120,5 +148,7 @@ VARIANTS = [
                source_kind="authors' README", source_ref=README_2021_REF)],
         f"Legacy 2021 release (arXiv v1 code), Google Drive: {_GDRIVE_U16}; removed from the README in 2022-07. "
         "Layout inferred from the 2021 model.py, not verified against the file.",
+        (WeightSource(gdrive_id="1H1TKHw2gcKORC-MwSkBp9g93T4B1jh_b",
+                      note="authors' README 2021 revisions (e.g. commit 3cbbcfd), Google Drive"),),
     ),
 ]
