@@ -334,8 +334,8 @@ def paper_page(pt, generated: str, tol_psnr: float, tol_ssim: float, protocols_d
         f"<p>{_e(pt.citation)}.</p>",
         f"<p>{len(pt.cells)} claim(s): {_e(summary)}. Click a column header to sort.</p>",
         _table(headers, rows, "paper-table"),
-        f'<p class="legend">Each cell is <em>claimed → measured (Δ)</em>: ✅ when |Δ| ≤ {tol_psnr} dB (PSNR) / '
-        f"{tol_ssim} (SSIM), ❌ otherwise. A claim is REPRODUCED only when all its metrics are ✅. <em>not run</em> "
+        f'<p class="legend">Each cell is <em>claimed → measured (Δ)</em>: ✓ (green) when |Δ| ≤ {tol_psnr} dB (PSNR) / '
+        f"{tol_ssim} (SSIM), ✗ (red) otherwise. A claim is REPRODUCED only when all its metrics are ✓. <em>not run</em> "
         "cells give the <code>restbench run</code> command that measures them.</p>",
     ]
     measured = [c for c in pt.cells if c.summary is not None]
@@ -360,8 +360,15 @@ def _level_text(level: Mapping) -> str:
     return level_text(level)
 
 
+# The markdown tables use ✅/❌; many systems (and headless browsers) lack a colour-emoji font, so
+# the pages use the plain check marks every text font has, on the verdict colour.
+SITE_MARKS = {"✅": "✓", "❌": "✗"}
+
+
 def _md_code(text: str) -> str:
     """Escape a paper-table cell and turn its `command` spans into <code>."""
+    for emoji, mark in SITE_MARKS.items():
+        text = str(text).replace(emoji, mark)
     parts = str(text).split("`")
     return "".join(f"<code>{_e(p)}</code>" if k % 2 else _e(p) for k, p in enumerate(parts))
 
