@@ -266,10 +266,11 @@ def per_image_figure(
         ax.set_ylabel("variant")
         ax.set_title(name if len(panels) > 1 else (f"{title} ({name})" if name else title), fontsize=10)
         ax.grid(True, axis="x", alpha=0.3)
-        ax.legend(handles=[Line2D([], [], color="tab:orange", label="median"),
-                           Line2D([], [], marker="^", ls="", markerfacecolor="white", markeredgecolor="black", label="mean"),
-                           Line2D([], [], marker="o", ls="", color="tab:blue", alpha=0.5, markersize=3, label="one image")],
-                  fontsize=7, loc="best")
+    # one legend for all panels, below them, so that it covers no box
+    fig.legend(handles=[Line2D([], [], color="tab:orange", label="median"),
+                        Line2D([], [], marker="^", ls="", markerfacecolor="white", markeredgecolor="black", label="mean"),
+                        Line2D([], [], marker="o", ls="", color="tab:blue", alpha=0.5, markersize=3, label="one image")],
+               fontsize=7, loc="outside lower center", ncols=3)
     if len(panels) > 1:
         fig.suptitle(title)
     return fig

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -27,12 +28,6 @@ import pandas as pd
 from .verdict import DECIMALS, DEVIATES, NOT_CLAIMED, NOT_MEASURED, REPRODUCED
 
 SITE_DIR = "site"
-FIGURE_CAPTIONS = {
-    "psnr_vs_macs": "PSNR vs MACs with the Pareto front, per level",
-    "psnr_vs_latency": "PSNR vs latency with the Pareto front, per level",
-    "psnr_vs_params": "PSNR vs parameters with the Pareto front, per level",
-    "per_image_psnr": "Per-image PSNR distribution, per level",
-}
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem auto;max-width:1400px;
@@ -419,6 +414,13 @@ def index_page(boards: Sequence, papers: Sequence, cost_figs: Sequence[tuple[str
     return _page("restbench leaderboards", "\n".join(body), generated)
 
 
+def board_figure_links(markdown: Path) -> list[tuple[str, str]]:
+    """The figures a markdown board shows, [(caption, file name)]: the page shows exactly those (not
+    whatever older figure files lie beside it, e.g. after a ``--no-plots`` report)."""
+    text = Path(markdown).read_text(encoding="utf-8") if Path(markdown).is_file() else ""
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"^!\[([^\]]*)\]\(([^)/]+\.png)\)$", text, re.M)]
+
+
 def _copy_figure(png_or_svg: Path, figdir: Path) -> str | None:
     """Copy a figure's SVG (else its PNG) into ``site/figures``; the relative src, or None if absent."""
     for cand in (png_or_svg.with_suffix(".svg"), png_or_svg.with_suffix(".png")):
@@ -442,8 +444,6 @@ def write_site(
 ) -> Path:
     """Write ``out/site``: index, a page per board (``boards``: :class:`restbench.report.BoardInfo`,
     read from their CSVs) and per paper table; returns the index path. The folder is rebuilt."""
-    from .report import FIGURE_KINDS
-
     site = Path(out) / SITE_DIR
     if site.is_dir() and (site / "index.html").is_file():
         shutil.rmtree(site)  # ours: rebuilt whole so pages of boards that are gone do not linger
@@ -452,10 +452,10 @@ def write_site(
     for b in boards:
         df = pd.read_csv(b.csv)
         figs = []
-        for kind in FIGURE_KINDS:
-            src = _copy_figure(Path(out) / f"{_safe(b.dataset)}_{kind}.svg", figdir)
+        for caption, name in board_figure_links(b.markdown):
+            src = _copy_figure(Path(out) / name, figdir)
             if src:
-                figs.append((FIGURE_CAPTIONS[kind], src))
+                figs.append((caption, src))
         (site / _page_name(b.dataset)).write_text(
             board_page(b.dataset, df, figs, generated, protocols_doc, tol_psnr, tol_ssim), encoding="utf-8")
     for p in papers:

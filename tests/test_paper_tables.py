@@ -4,7 +4,6 @@ cells with their marks, the "not run" commands, and the README's per-paper count
 
 from __future__ import annotations
 
-import argparse
 import shlex
 from dataclasses import dataclass, replace
 

@@ -6,7 +6,6 @@ not blank."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
@@ -200,3 +199,17 @@ def test_screenshot_is_not_blank(site, browser):
     # the verdict colours are on screen: the green of REPRODUCED cells (#dafbe1)
     green = np.all(np.abs(img - np.array([0xDA, 0xFB, 0xE1])) <= 2, axis=-1)
     assert green.sum() > 500
+
+
+def test_site_shows_the_figures_the_board_shows_and_nothing_stale(tmp_path, registry):
+    root = tmp_path / "results"
+    seal(root, make_summary("dncnn-s25", "dncnn", "Set12", 30.4449, sigma=25, forward_s=0.9), [30.1, 30.5, 30.7])
+    seal(root, make_summary("identity", "identity", "Set12", 20.17, sigma=25, forward_s=0.01), [20.1, 20.2, 20.2])
+    out = tmp_path / "lb"
+    write_reports(load_store(root), out, registry, html=True)
+    page = (out / "site" / "Set12.html").read_text()
+    assert page.count("<img ") == 3  # latency, params, per-image (no MACs: no profile)
+    assert (out / "Set12_psnr_vs_latency.png").is_file()
+    write_reports(load_store(root), out, registry, html=True, plots=False)  # the old PNG/SVG files stay beside it
+    assert (out / "Set12_psnr_vs_latency.png").is_file()
+    assert "<img " not in (out / "site" / "Set12.html").read_text() and not (out / "site" / "figures").exists()
