@@ -20,7 +20,10 @@ examples:
   restbench report --dataset Set12,BSD68 --out leaderboards
   restbench profile --models all --sizes 128x128,256x256,512x512 --json > profile.json
   restbench report --profile profile.json --profile-size 256x256
-Writes <out>/<Dataset>.md and .csv per test set, PNG+SVG figures beside them, and <out>/README.md.
+  restbench report --html                            # also the static site: leaderboards/site/index.html
+Writes <out>/<Dataset>.md and .csv per test set, PNG+SVG figures beside them, <out>/papers/<Paper>-<Table>.md
+for every paper table with registered claims, and <out>/README.md. Nothing is written when the
+results store holds no sealed result.
 """
 
 VERIFY_EXAMPLES = """\
@@ -35,6 +38,8 @@ PUBLISH_EXAMPLES = """\
 examples:
   restbench leaderboard publish --out leaderboards
   restbench leaderboard publish --repo me/restbench-leaderboards
+  restbench leaderboard publish --html --repo me/restbench-leaderboards           # boards + site/
+  restbench leaderboard publish --html --upload site --repo-type space --repo me/restbench  # a static Space
 The token is huggingface_hub's usual one (HF_TOKEN or `hf auth login`); --endpoint (or
 HF_ENDPOINT) points at another hub.
 """
@@ -52,6 +57,8 @@ def _board_args(p: argparse.ArgumentParser, out_default: str = "leaderboards") -
     p.add_argument("--profile", type=Path, metavar="JSON", help="output of `restbench profile --json` for cost columns")
     p.add_argument("--profile-size", metavar="HxW", help="which profiled size the boards show (default 256x256 if present)")
     p.add_argument("--no-plots", action="store_true", help="markdown and CSV only")
+    p.add_argument("--html", action="store_true",
+                   help="also write the static site (<out>/site/index.html: sortable tables, figures; no server needed)")
 
 
 def register(sub, common) -> None:
@@ -95,7 +102,12 @@ def register(sub, common) -> None:
     )
     _store_args(p)
     _board_args(p)
-    p.add_argument("--repo", metavar="ID", help="Hugging Face dataset repo to upload the folder to (created if missing)")
+    p.add_argument("--repo", metavar="ID", help="Hugging Face repo to upload to (created if missing)")
+    p.add_argument("--repo-type", choices=["dataset", "space"], default="dataset",
+                   help="a dataset repo (default) or a static Space (serves site/index.html; use with --upload site)")
+    p.add_argument("--upload", choices=["all", "site"], default="all",
+                   help="'all': the whole --out folder (boards, papers/, figures, site/ when written); "
+                        "'site': only <out>/site, at the repo root (needs --html)")
     p.add_argument("--endpoint", metavar="URL", help="hub endpoint (default: huggingface_hub's, i.e. HF_ENDPOINT)")
     p.add_argument("--path-in-repo", default=None, help="folder inside the repo (default: its root)")
     p.add_argument("--commit-message", default="Update restbench leaderboards")
@@ -118,9 +130,11 @@ def _results_dir(args) -> Path:
 def _write(args, state):
     from restbench.report.boards import Profile, load_store, write_reports
 
-    jobs = load_store(_results_dir(args))
+    root = _results_dir(args)
+    jobs = load_store(root)
     if not jobs:
-        raise UserError(f"no sealed results in {args.results or 'the results store'}; run `restbench run …` first")
+        raise UserError(f"the results store {root} holds no sealed results, so no board was written; "
+                        "run `restbench run …` first")
     try:
         profile = Profile.load(args.profile, args.profile_size)
     except (OSError, ValueError, KeyError) as exc:
@@ -129,18 +143,24 @@ def _write(args, state):
         sizes = sorted({r["size"] for r in profile.rows})
         raise UserError(f"--profile-size {args.profile_size} is not in {args.profile} (has {', '.join(sizes)})")
     datasets = _split(args.dataset) or None
-    boards = write_reports(jobs, args.out, state.registry, profile=profile, datasets=datasets,
-                           tol_psnr=args.tol_psnr, tol_ssim=args.tol_ssim, plots=not args.no_plots)
-    if datasets and not boards:
+    if datasets:
         have = sorted({str(j.summary.get("dataset")) for j in jobs})
-        raise UserError(f"no results for {', '.join(datasets)}; the store has {', '.join(have)}")
-    return boards
+        if not {d.lower() for d in datasets} & {h.lower() for h in have}:
+            raise UserError(f"no results for {', '.join(datasets)} (nothing written); the store has {', '.join(have)}")
+    return write_reports(jobs, args.out, state.registry, profile=profile, datasets=datasets,
+                         tol_psnr=args.tol_psnr, tol_ssim=args.tol_ssim, plots=not args.no_plots,
+                         html=getattr(args, "html", False))
 
 
 def handle_report(args, state) -> int:
     boards = _write(args, state)
     for b in boards:
         print(b.markdown)
+    papers = Path(args.out) / "papers"
+    if papers.is_dir():
+        print(f"{papers}/ ({len(list(papers.glob('*.md')))} paper tables)")
+    if args.html:
+        print(Path(args.out) / "site" / "index.html")
     print(Path(args.out) / "README.md")
     return 0
 
@@ -236,14 +256,18 @@ def _print_verify(rows: list[dict]) -> None:
 def handle_publish(args, state) -> int:
     from restbench.report.publish import one_line, publish
 
+    if args.upload == "site" and not args.html:
+        raise UserError("--upload site publishes the static site: add --html so that it is written")
     boards = _write(args, state)
-    print(f"wrote {len(boards)} board(s) to {args.out}", file=sys.stderr)
+    print(f"wrote {len(boards)} board(s) to {args.out}" + (f" and the site to {Path(args.out) / 'site'}" if args.html else ""),
+          file=sys.stderr)
     if not args.repo:
         return 0
+    folder = Path(args.out) / "site" if args.upload == "site" else Path(args.out)
     try:
-        info = publish(args.out, args.repo, endpoint=args.endpoint, path_in_repo=args.path_in_repo,
-                       commit_message=args.commit_message)
+        info = publish(folder, args.repo, endpoint=args.endpoint, path_in_repo=args.path_in_repo,
+                       commit_message=args.commit_message, repo_type=args.repo_type)
     except Exception as exc:  # network, auth, offline mode: the boards are written, say why the push failed
         raise UserError(f"upload to {args.repo} failed: {one_line(exc)}") from None
-    print(getattr(info, "commit_url", None) or f"uploaded {args.out} to {args.repo}")
+    print(getattr(info, "commit_url", None) or f"uploaded {folder} to {args.repo}")
     return 0

@@ -68,23 +68,49 @@ def _use_log(values: Iterable[float]) -> bool:
     return bool(vals) and min(vals) > 0 and max(vals) / min(vals) > 20
 
 
-def scatter_pareto(
+LOG_RATIO = 20  # a cost axis spanning more than this factor is drawn on a log scale
+
+
+def axis_scale(values: Iterable[float]) -> str:
+    """'linear', 'log' or 'symlog' for a cost axis.
+
+    Costs span orders of magnitude (identity ≈ 0 MACs, Restormer ≈ 140 G at 256×256): a linear
+    axis piles the small ones on top of each other. Above ``LOG_RATIO`` between the largest and
+    the smallest positive value the axis is logarithmic; when a zero cost (a weight-free baseline)
+    is among them, 'symlog' keeps it on the axis instead of dropping it.
+    """
+    vals = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    pos = [v for v in vals if v > 0]
+    if len(pos) < 2 or max(pos) / min(pos) <= LOG_RATIO:
+        return "linear"
+    return "log" if len(pos) == len(vals) else "symlog"
+
+
+MIN_POINTS = 2  # a cost panel with fewer points compares nothing
+
+
+def _valid_point(p: tuple[str, float | None, float | None]) -> bool:
+    return all(x is not None and not (isinstance(x, float) and math.isnan(x)) for x in p[1:3])
+
+
+def scatter_pareto_figure(
     groups: Mapping[str, Sequence[tuple[str, float, float]]],
-    stem: Path,
     *,
     xlabel: str,
     ylabel: str = "PSNR (dB)",
     title: str,
-) -> list[Path]:
-    """Quality against cost with the Pareto front, one panel per group (e.g. per noise level).
+) -> Figure | None:
+    """The figure :func:`scatter_pareto` saves, or None when no panel has two points with a cost.
 
-    ``groups`` maps a panel title to ``(label, cost, score)`` points. Mixing levels in one panel
-    would compare a σ15 PSNR with a σ50 one, so each level gets its own front.
+    One panel per group (a level: σ, scale or JPEG quality, and colour mode); a group with fewer
+    than ``MIN_POINTS`` points with both a cost and a score gets no panel, since a single point on
+    a cost axis shows nothing. Points are labelled by variant; the x axis goes logarithmic where
+    the costs call for it (:func:`axis_scale`).
     """
-    groups = {k: [p for p in v if p[1] is not None and p[2] is not None] for k, v in groups.items()}
-    groups = {k: v for k, v in groups.items() if v}
+    groups = {k: [p for p in v if _valid_point(p)] for k, v in groups.items()}
+    groups = {k: v for k, v in groups.items() if len(v) >= MIN_POINTS}
     if not groups:
-        return []
+        return None
     n = len(groups)
     ncols = min(n, 2)
     nrows = math.ceil(n / ncols)
@@ -105,20 +131,41 @@ def scatter_pareto(
         # Alternate label offsets along x so neighbouring points' labels do not overprint.
         for k, (lab, x, y) in enumerate(sorted(pts, key=lambda p: (p[1], p[2]))):
             ax.annotate(lab, (x, y), textcoords="offset points", xytext=(4, 5 if k % 2 == 0 else -11), fontsize=7)
-        log_x = _use_log(xs)
-        if log_x:
+        scale = axis_scale(xs)
+        if scale == "log":
             ax.set_xscale("log")
+        elif scale == "symlog":
+            ax.set_xscale("symlog", linthresh=min(x for x in xs if x > 0))
+        if scale != "linear":
             ax.xaxis.set_major_formatter(_PLAIN)
-        ax.set_xlabel(xlabel + (", log scale" if log_x else ""))
+        ax.set_xlabel(xlabel + (", log scale" if scale != "linear" else ""))
         ax.set_ylabel(ylabel)
-        ax.set_title(name if n > 1 else title, fontsize=10)
+        ax.set_title(name if n > 1 else f"{title} ({name})" if name else title, fontsize=10)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     for ax in axes[n:]:
         ax.set_visible(False)
     if n > 1:
         fig.suptitle(title)
-    return save(fig, stem)
+    return fig
+
+
+def scatter_pareto(
+    groups: Mapping[str, Sequence[tuple[str, float, float]]],
+    stem: Path,
+    *,
+    xlabel: str,
+    ylabel: str = "PSNR (dB)",
+    title: str,
+) -> list[Path]:
+    """Quality against cost with the Pareto front, one panel per group (e.g. per noise level).
+
+    ``groups`` maps a panel title to ``(label, cost, score)`` points. Mixing levels in one panel
+    would compare a σ15 PSNR with a σ50 one, so each level gets its own front. Nothing is written
+    (and [] returned) when no group has two points with a cost.
+    """
+    fig = scatter_pareto_figure(groups, xlabel=xlabel, ylabel=ylabel, title=title)
+    return [] if fig is None else save(fig, stem)
 
 
 def _mp(size: str) -> float:
@@ -189,30 +236,56 @@ def cost_vs_resolution(rows: Sequence[Mapping], stem: Path, *, title: str) -> li
     return save(fig, stem)
 
 
+def per_image_figure(
+    panels: Mapping[str, Mapping[str, Sequence[float]]], *, title: str, xlabel: str = "PSNR per image (dB)"
+) -> Figure | None:
+    """One panel per level, one horizontal box per variant in it (points overlaid); None if empty.
+
+    Per-image PSNRs at σ15 and σ50 differ by ~5 dB, so levels share a panel only in the sense of
+    a common figure: each panel has its own x range.
+    """
+    panels = {name: {k: [float(x) for x in v if x is not None] for k, v in data.items()} for name, data in panels.items()}
+    panels = {name: {k: v for k, v in data.items() if v} for name, data in panels.items()}
+    panels = {name: data for name, data in panels.items() if data}
+    if not panels:
+        return None
+    heights = [1.0 + 0.45 * len(d) for d in panels.values()]
+    fig = Figure(figsize=(7.5, 0.6 + sum(heights)), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+    from matplotlib.lines import Line2D
+
+    for ax, (name, data) in zip(axes, panels.items()):
+        labels = list(data)
+        ax.boxplot([data[k] for k in labels], orientation="horizontal", tick_labels=labels, showmeans=True,
+                   meanprops=dict(marker="^", markerfacecolor="white", markeredgecolor="black", markersize=5))
+        for i, k in enumerate(labels, start=1):
+            ax.scatter(data[k], [i] * len(data[k]), s=8, alpha=0.5, color="tab:blue", zorder=3)
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("variant")
+        ax.set_title(name if len(panels) > 1 else (f"{title} ({name})" if name else title), fontsize=10)
+        ax.grid(True, axis="x", alpha=0.3)
+    # one legend for all panels, below them, so that it covers no box
+    fig.legend(handles=[Line2D([], [], color="tab:orange", label="median"),
+                        Line2D([], [], marker="^", ls="", markerfacecolor="white", markeredgecolor="black", label="mean"),
+                        Line2D([], [], marker="o", ls="", color="tab:blue", alpha=0.5, markersize=3, label="one image")],
+               fontsize=7, loc="outside lower center", ncols=3)
+    if len(panels) > 1:
+        fig.suptitle(title)
+    return fig
+
+
+def per_image_boxplots(
+    panels: Mapping[str, Mapping[str, Sequence[float]]], stem: Path, *, title: str, xlabel: str = "PSNR per image (dB)"
+) -> list[Path]:
+    """:func:`per_image_figure` written as PNG + SVG ([] when there is nothing to show)."""
+    fig = per_image_figure(panels, title=title, xlabel=xlabel)
+    return [] if fig is None else save(fig, stem)
+
+
 def per_image_boxplot(
     data: Mapping[str, Sequence[float]], stem: Path, *, title: str, xlabel: str = "PSNR per image (dB)"
 ) -> list[Path]:
-    """One horizontal box per variant (labels are the keys), in the given order, points overlaid."""
-    data = {k: [float(x) for x in v if x is not None] for k, v in data.items()}
-    data = {k: v for k, v in data.items() if v}
-    if not data:
-        return []
-    labels = list(data)
-    fig, axes = _new_figure(7.5, 1.2 + 0.45 * len(labels))
-    ax = axes[0]
-    ax.boxplot([data[k] for k in labels], orientation="horizontal", tick_labels=labels, showmeans=True,
-               meanprops=dict(marker="^", markerfacecolor="white", markeredgecolor="black", markersize=5))
-    for i, k in enumerate(labels, start=1):
-        ax.scatter(data[k], [i] * len(data[k]), s=8, alpha=0.5, color="tab:blue", zorder=3)
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("variant")
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, axis="x", alpha=0.3)
-    from matplotlib.lines import Line2D
-
-    ax.legend(handles=[Line2D([], [], color="tab:orange", label="median"),
-                       Line2D([], [], marker="^", ls="", markerfacecolor="white", markeredgecolor="black", label="mean"),
-                       Line2D([], [], marker="o", ls="", color="tab:blue", alpha=0.5, markersize=3, label="one image")],
-              fontsize=7, loc="best")
-    return save(fig, stem)
+    """One panel: one horizontal box per variant (labels are the keys), in the given order, points overlaid."""
+    return per_image_boxplots({"": data}, stem, title=title, xlabel=xlabel)

@@ -10,13 +10,17 @@ from pathlib import Path
 
 
 def publish(folder: Path, repo: str, *, endpoint: str | None = None, path_in_repo: str | None = None,
-            commit_message: str = "Update restbench leaderboards"):
-    """Upload ``folder`` to the dataset repo ``repo`` (created if missing) with huggingface_hub."""
+            commit_message: str = "Update restbench leaderboards", repo_type: str = "dataset"):
+    """Upload ``folder`` to ``repo`` (created if missing) with huggingface_hub.
+
+    ``repo_type="space"`` creates a static Space, which serves the ``index.html`` at its root.
+    """
     from huggingface_hub import HfApi
 
     api = HfApi(endpoint=endpoint)
-    api.create_repo(repo, repo_type="dataset", exist_ok=True)
-    return api.upload_folder(repo_id=repo, folder_path=str(folder), repo_type="dataset",
+    extra = {"space_sdk": "static"} if repo_type == "space" else {}
+    api.create_repo(repo, repo_type=repo_type, exist_ok=True, **extra)
+    return api.upload_folder(repo_id=repo, folder_path=str(folder), repo_type=repo_type,
                              path_in_repo=path_in_repo, commit_message=commit_message)
 
 

@@ -15,7 +15,7 @@ import pytest
 from restbench.cli import main
 
 try:
-    from loopback import HubUploadServer
+    from tests.loopback import HubUploadServer
     from test_report import make_summary, seal
 except ImportError:  # pragma: no cover - run as a package
     from tests.loopback import HubUploadServer
@@ -105,3 +105,45 @@ def test_publish_failure_is_one_clear_line(store, online, tmp_path, capsys, stat
     assert re.match(rf"restbench: error: upload to {REPO_ID} failed: HfHubHTTPError: .*\b{status}\b.*{says}",
                     errors[0]), errors[0]
     assert ("HF_TOKEN" in errors[0]) == (status == 401)
+
+
+def test_publish_with_html_uploads_the_site_folder_too(store, online, tmp_path, capsys):
+    out = tmp_path / "boards"
+    with HubUploadServer() as hub:
+        code = main(["leaderboard", "publish", "--results", str(store), "--out", str(out), "--no-plots", "--html",
+                     "--repo", REPO_ID, "--endpoint", hub.url])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    (commit,) = hub.commits
+    written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert commit.files == written
+    assert {"site/index.html", "site/Set12.html", "site/Set5.html", "papers/DnCNN-TableIII.md",
+            "site/paper-DnCNN-TableIII.html"} <= set(commit.files)
+    assert b"<table class=\"sortable\"" in commit.files["site/Set12.html"]
+    assert f"and the site to {out / 'site'}" in captured.err
+
+
+def test_publish_site_only_to_a_static_space(store, online, tmp_path, capsys):
+    out = tmp_path / "boards"
+    with HubUploadServer() as hub:
+        code = main(["leaderboard", "publish", "--results", str(store), "--out", str(out), "--no-plots", "--html",
+                     "--upload", "site", "--repo-type", "space", "--repo", "me/restbench-site", "--endpoint", hub.url])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert hub.repos["me/restbench-site"]["type"] == "space" and hub.repos["me/restbench-site"]["sdk"] == "static"
+    (commit,) = hub.commits
+    site = out / "site"
+    assert commit.repo_type == "space"
+    # the site folder at the repo root: a static Space serves its index.html
+    assert commit.files == {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert "index.html" in commit.files and not any(k.endswith(".md") or k.endswith(".csv") for k in commit.files)
+
+
+def test_publish_site_without_html_is_one_clear_error(store, tmp_path, capsys):
+    out = tmp_path / "boards"
+    code = main(["leaderboard", "publish", "--results", str(store), "--out", str(out), "--upload", "site",
+                 "--repo", REPO_ID, "--endpoint", "http://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert err.strip().splitlines()[-1] == ("restbench: error: --upload site publishes the static site: add --html so "
+                                            "that it is written")

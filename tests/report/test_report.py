@@ -11,12 +11,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from restbench.plugin.manager import load_plugins
-from restbench.report.boards import Profile, load_store, write_reports
 from restbench.cli.report import register as add_report_parsers
+from restbench.plugin.manager import load_plugins
+from restbench.protocols import PROTOCOLS
+from restbench.report.boards import Profile, heading_slug, load_store, protocols_doc_link, write_reports
 from restbench.results.store import JobStore, job_key
 
 SHA = "0451a70de9b672ae037270498fbb1c17a1c1c4403785df586ff65df5b858e5b0"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def settings_of(name: str) -> dict:
+    """What runner.run_job stores: dataclasses.asdict of the protocol (JSON-shaped, as read back)."""
+    from dataclasses import asdict
+
+    return json.loads(json.dumps(asdict(PROTOCOLS[name])))
 MANIFEST = "9c1e5f7a2b3d4e6f8a0b"
 
 
@@ -26,7 +35,7 @@ def make_summary(variant, model, dataset, psnr, ssim=None, *, sigma=None, scale=
     return dict(
         kind="summary", model=model, variant=variant, task=task or ("classical-sr" if scale else "gaussian-denoising"),
         dataset=dataset, manifest_hash=MANIFEST, protocol="kair-denoise",
-        protocol_settings=dict(name="kair-denoise", crop=0, y_channel=False, seed=0),
+        protocol_settings=settings_of("kair-denoise"),
         sigma=sigma, scale=scale, quality=None, channels=channels, n_images=n, efficiency_only=eff, params=556032,
         weights=dict(file=None if eff else f"{variant}.pth", sha256=None if eff else SHA,
                      source="random init" if eff else "https://github.com/cszn/KAIR/releases/download/v1.0/x.pth"),
@@ -68,11 +77,22 @@ def store(tmp_path):
     return root
 
 
+def md_tables(md: str) -> list[pd.DataFrame]:
+    """Every pipe table of a markdown text, parsed back into cells (escaped pipes kept as ``|``)."""
+    blocks, cur = [], []
+    for line in [*md.splitlines(), ""]:
+        if line.startswith("|"):
+            cur.append(line)
+        elif cur:
+            blocks.append(cur)
+            cur = []
+    split = lambda l: [c.strip().replace("\x00", "|") for c in l.replace("\\|", "\x00").strip("|").split("|")]
+    return [pd.DataFrame([split(l) for l in b[2:]], columns=split(b[0])) for b in blocks]
+
+
 def board_table(md: str) -> pd.DataFrame:
     """Parse the first pipe table of a board back into cells."""
-    lines = [l for l in md.splitlines() if l.startswith("|")]
-    split = lambda l: [c.strip() for c in l.strip("|").split("|")]
-    return pd.DataFrame([split(l) for l in lines[2:]], columns=split(lines[0]))
+    return md_tables(md)[0]
 
 
 def row_of(df: pd.DataFrame, variant: str) -> pd.Series:
@@ -83,7 +103,7 @@ def row_of(df: pd.DataFrame, variant: str) -> pd.Series:
 
 def test_markdown_board_rows_verdicts_and_footnotes(store, registry, tmp_path):
     out = tmp_path / "lb"
-    boards = write_reports(load_store(store), out, registry, plots=False)
+    boards = write_reports(load_store(store), out, registry, plots=False, protocols_doc="../docs/protocols.md")
     assert [b.dataset for b in boards] == ["BSD68", "Set12", "Set5"]
     md = (out / "Set12.md").read_text()
     df = board_table(md)
@@ -113,10 +133,12 @@ def test_markdown_board_rows_verdicts_and_footnotes(store, registry, tmp_path):
     notes = {m.group(1): m.group(2) for m in re.finditer(r"^\[\^(\d+)\]: (.*)$", md, re.M)}
     assert len(notes) == 5
     n25 = notes[re.search(r"\[\^(\d+)\]", s25["Variant"]).group(1)]
-    for piece in ("protocol `kair-denoise` (crop=0, y_channel=False, seed=0)", f"sha256 `{SHA[:12]}`",
+    for piece in ("protocol [`kair-denoise`](../docs/protocols.md#kair-denoise);", f"sha256 `{SHA[:12]}`",
                   f"manifest `{MANIFEST[:12]}`", "torch 2.4.1", "plugin dncnn 0.1.0", "run 2025-03-04 on cpu (x86_64)",
                   "DnCNN paper, Table III"):
         assert piece in n25, piece
+    # the footnote names the protocol and links its section instead of dumping its settings
+    assert "degradation" not in n25 and "ssim_data_range" not in n25 and len(n25) < 450, n25
     n_eff = notes[re.search(r"\[\^(\d+)\]", eff["Variant"]).group(1)]
     assert "random init" in n_eff and SHA[:12] not in n_eff
     assert md.splitlines()[2] == "5 row(s): 2 reproduced, 1 deviates, 1 not claimed, 1 efficiency-only."
@@ -139,6 +161,56 @@ def test_ssim_board_and_csv(store, registry, tmp_path):
     assert s25["run_ms_per_image"] == pytest.approx(200.0)  # 0.6 s over 3 images
     eff = csv[csv["variant"] == "dncnn-s50"].iloc[0]
     assert pd.isna(eff["psnr"]) and pd.isna(eff["claimed_psnr"]) and pd.isna(eff["verdict"]) and bool(eff["efficiency_only"])
+
+
+def test_csv_keeps_the_full_provenance_the_footnote_leaves_out(store, registry, tmp_path):
+    out = tmp_path / "lb"
+    write_reports(load_store(store), out, registry, plots=False)
+    csv = pd.read_csv(out / "Set12.csv")
+    s25 = csv[csv["variant"] == "dncnn-s25"].iloc[0]
+    assert json.loads(s25["protocol_settings"]) == settings_of("kair-denoise")
+    assert json.loads(s25["versions"]) == dict(restbench="0.1.0", plugin="dncnn", plugin_version="0.1.0", torch="2.4.1",
+                                               numpy="2.0.2", python="3.11.2")
+
+
+def test_footnote_says_when_a_run_used_other_protocol_settings(tmp_path, registry):
+    root = tmp_path / "results"
+    s = make_summary("dncnn-s25", "dncnn", "Set12", 30.4449, sigma=25)
+    s["protocol_settings"] = {**settings_of("kair-denoise"), "crop": 4}  # e.g. run before a protocol fix
+    seal(root, s)
+    out = tmp_path / "lb"
+    write_reports(load_store(root), out, registry, plots=False, protocols_doc="../docs/protocols.md")
+    md = (out / "Set12.md").read_text()
+    assert "run under different settings than today's definition: see `protocol_settings` in the CSV" in md
+    assert json.loads(pd.read_csv(out / "Set12.csv")["protocol_settings"][0])["crop"] == 4
+
+
+def test_every_protocol_has_a_heading_in_docs_protocols_md():
+    """Board footnotes link docs/protocols.md#<protocol>: each protocol needs a heading with that slug."""
+    doc = (REPO / "docs" / "protocols.md").read_text(encoding="utf-8")
+    slugs = {heading_slug(m.group(1)) for m in re.finditer(r"^#{1,6} (.+)$", doc, re.M)}
+    assert set(PROTOCOLS) <= slugs, sorted(set(PROTOCOLS) - slugs)
+    assert heading_slug("`kair-denoise`") == "kair-denoise" and heading_slug("PSNR-B (both CAR protocols)") == "psnr-b-both-car-protocols"
+    # the committed boards live in leaderboards/: they link ../docs/protocols.md; a folder elsewhere gets no link
+    assert protocols_doc_link(REPO / "leaderboards") == "../docs/protocols.md"
+    assert protocols_doc_link(REPO / "leaderboards" / "papers") == "../../docs/protocols.md"
+    assert protocols_doc_link(Path("/tmp/somewhere-else")) is None
+
+
+def test_report_on_an_empty_store_says_so_and_writes_nothing(tmp_path, capsys):
+    from restbench.cli import main
+
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "boards"
+    code = main(["report", "--results", str(tmp_path / "empty"), "--out", str(out), "--html"])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("restbench: warning:")]
+    assert lines == [f"restbench: error: the results store {tmp_path / 'empty'} holds no sealed results, so no board "
+                     "was written; run `restbench run …` first"]
+    # a store with only an unfinished (partial) job is empty too; so is the library call
+    JobStore(tmp_path / "empty", "k").append({"kind": "image", "image": "a.png", "psnr": 30.0})
+    assert write_reports(load_store(tmp_path / "empty"), out, None) == [] and not out.exists()
 
 
 def test_readme_index(store, registry, tmp_path):
@@ -235,7 +307,13 @@ def test_verify_with_nothing_to_verify(tmp_path, registry):
 def test_report_command(store, registry, tmp_path, capsys):
     out = tmp_path / "boards"
     assert run_cli(["report", "--results", str(store), "--out", str(out), "--dataset", "Set12,BSD68", "--no-plots"], registry) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["BSD68.csv", "BSD68.md", "README.md", "Set12.csv", "Set12.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["BSD68.csv", "BSD68.md", "README.md", "Set12.csv", "Set12.md", "papers"]
+    assert "DnCNN-TableIII.md" in {p.name for p in (out / "papers").iterdir()}
+    assert "site/index.html" not in (out / "README.md").read_text()
+    assert run_cli(["report", "--results", str(store), "--out", str(out), "--no-plots", "--html"], registry) == 0
+    site = out / "site"
+    assert {"index.html", "Set12.html", "BSD68.html", "Set5.html", "paper-DnCNN-TableIII.html"} <= {p.name for p in site.iterdir()}
+    assert "[site/index.html](site/index.html)" in (out / "README.md").read_text()
 
 
 def test_publish_uploads_with_hfapi(store, registry, tmp_path, monkeypatch):
