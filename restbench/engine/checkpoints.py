@@ -13,7 +13,7 @@ spandrel's ~40 architectures), and defines a :class:`~restbench.registry.Variant
 * **level**: the scale the network upsamples by; for denoising and JPEG sets the ``--sigma`` /
   ``--quality`` of the run (a bare file says nothing about what it was trained for);
 * **protocol**: the task's reference protocol for that set (``protocol_for`` with a family that
-  has no scripts of its own: docs/protocols.md, "Task defaults"); ``--protocol`` overrides it;
+  has no scripts of its own; the table is in docs/plugins.md); ``--protocol`` overrides it;
 * **weights**: that very file, used in place and pinned to its sha256; results record the file,
   its sha256 and the identification (``Variant.origin``, the summary's ``checkpoint`` field).
 
