@@ -48,7 +48,8 @@ def read_state_dict(path: str | os.PathLike, key: str | None = None) -> tuple[di
         raise CheckpointError(f"checkpoint not found: {path}") from None
     except pickle.UnpicklingError as exc:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-        first = next((ln for ln in lines if "GLOBAL" in ln or "global" in ln), lines[0] if lines else type(exc).__name__)
+        first = next((ln for ln in lines if "unsupported" in ln.lower()), lines[-1] if lines else type(exc).__name__)
+        first = first.split(" Please use")[0]  # torch's allow-listing advice is not ours to give
         raise CheckpointError(
             f"refused to load {path}: it pickles objects other than tensors, and restbench reads checkpoints "
             f"with torch.load(weights_only=True) so that no code in a file ever runs ({first}). "
