@@ -173,7 +173,8 @@ class InputSpec:
     zero canvas with the image centred), "zero"; ``channels``: input channels (1, 3, or 6 for
     dual-pixel pairs); ``upsample_input``: for SR, the model takes the LR image bicubic-upsampled
     to the target size (MATLAB-style ``imresize``) and restores it at that size, as DnCNN-3 and
-    VDSR do, instead of upsampling itself.
+    VDSR do, instead of upsampling itself; ``min_size``: H and W are padded up to at least this
+    (spandrel's ``SizeRequirements.minimum``, e.g. 16 for HAT), still a multiple of ``pad_multiple``.
     """
 
     pad_multiple: int = 1
@@ -183,6 +184,7 @@ class InputSpec:
     channels: int = 3
     value_range: float = 1.0
     upsample_input: bool = False
+    min_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,9 @@ class Variant:
     input: InputSpec = field(default_factory=InputSpec)
     paper: str = ""
     notes: str = ""
+    # Set only for a variant defined on the fly from a checkpoint file (``--models PATH``): the
+    # file, its sha256 and what identified it, so that results say exactly what was run.
+    origin: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def needs_weights(self) -> bool:
@@ -217,6 +222,7 @@ class Variant:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["arch_kwargs"] = dict(self.arch_kwargs)
+        d["origin"] = dict(self.origin)
         return d
 
 
@@ -233,6 +239,34 @@ class Architecture:
     # NHWC memory format is faster for this architecture (plain convolution stacks); restbench
     # uses it unless told --no-channels-last. Outputs are unchanged to float32 rounding.
     prefers_channels_last: bool = False
+
+
+@dataclass(frozen=True)
+class DetectedCheckpoint:
+    """What a ``resolve_checkpoint`` plugin found in a bare checkpoint file (``--models PATH``).
+
+    The plugin identifies; restbench's engine turns this into a :class:`Variant` (id from the file
+    name and sha256, task chosen from ``tasks`` against the test set, level from the request).
+    ``architecture`` builds the network from ``arch_kwargs`` (random init; the file's weights are
+    then loaded unchanged); ``detected`` is the identifier's own description (architecture id,
+    purpose, tags, size requirements, its version) and is recorded with every result.
+    ``tasks`` lists the restbench tasks such a network is used for, most common first; an empty
+    tuple means it does something restbench has no task for (``does`` says what, for the error).
+    ``noise_level_input``: the network takes the noise level as an extra input channel (DRUNet,
+    FFDNet-style), so it needs ``--sigma`` and ``arch_kwargs`` get ``noise_sigma``.
+    """
+
+    architecture: Architecture
+    arch_kwargs: Mapping[str, Any]
+    detected: Mapping[str, Any]
+    tasks: tuple[str, ...]
+    does: str = ""
+    scale: int = 1
+    in_channels: int = 3
+    input: InputSpec = field(default_factory=InputSpec)
+    licence: str = ""
+    noise_level_input: bool = False
+    checkpoint_key: str | None = None
 
 
 # A registered test set is a DatasetSpec (name, tasks, layout, sources, checksums, licence).
@@ -280,6 +314,27 @@ class Registry:
             )
         self.datasets[dataset.name] = dataset
         self.owner[f"dataset:{dataset.name}"] = plugin
+
+    def add_variant(self, plugin: str, arch: Architecture, variant: Variant) -> None:
+        """Add one variant after loading (a checkpoint named on the command line), registering its
+        architecture first if no plugin has; the same rules as :meth:`add_model` otherwise."""
+        if variant.arch != arch.name:
+            raise RegistrationError(f"variant {variant.id!r} names arch {variant.arch!r}, not {arch.name!r}")
+        if variant.id in self.variants:
+            raise RegistrationError(
+                f"variant {variant.id!r} is already registered by plugin {self.owner.get('variant:' + variant.id)!r}"
+            )
+        known = self.architectures.get(arch.name)
+        if known is None:
+            self.architectures[arch.name] = arch
+            self.owner[f"arch:{arch.name}"] = plugin
+        elif known.builder is not arch.builder:
+            raise RegistrationError(
+                f"architecture {arch.name!r} is already registered by plugin {self.owner[f'arch:{arch.name}']!r} "
+                "with another builder"
+            )
+        self.variants[variant.id] = variant
+        self.owner[f"variant:{variant.id}"] = plugin
 
     def variants_of(self, arch: str) -> list[Variant]:
         return [v for v in self.variants.values() if v.arch == arch]

@@ -30,7 +30,8 @@ def register(sub, common) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--models", default="all", help="'all', families, variant ids, comma-separated")
+    p.add_argument("--models", default="all", help="'all', families, variant ids, checkpoint files, comma-separated")
+    p.add_argument("--task", help="for a checkpoint file whose network serves several tasks (costs do not depend on it)")
     p.add_argument("--size", "--sizes", dest="sizes", default="256x256", help="HxW[,HxW…] input sizes (default 256x256)")
     p.add_argument("--device", default="auto", help="auto, cuda, cpu")
     p.add_argument("--runs", type=int, default=5, help="timed runs after one warm-up (default 5)")
@@ -58,7 +59,9 @@ def handle_profile(args, state) -> int:
     sizes = parse_sizes(args.sizes)
     device = pick_device(args.device)
     groups: dict[str, list] = {}
-    for v in select_variants(state, [args.models]):
+    from restbench.engine.checkpoints import CheckpointRequest
+
+    for v in select_variants(state, [args.models], CheckpointRequest(task=args.task)):
         key = repr((v.arch, sorted(v.arch_kwargs.items())))
         groups.setdefault(key, []).append(v)
     rows = []

@@ -24,6 +24,7 @@ examples:
   restbench run --models dncnn --dataset Set12 --sigma 25 --data-root ../shared/datasets \\
                 --weights dncnn=../shared/weights/dncnn_25.pth --json
   restbench run --models bicubic,swinir --dataset Set5 --scale 2 --data-root ~/data --limit 2
+  restbench run --models ~/ckpt/HAT_SRx4.pth --dataset Set5 --scale 4 --data-root ~/data
 
 Results are kept under --results (default: $RESTBENCH_HOME/results); a job already complete with the
 same variant, data, protocol, settings, weights and versions is not recomputed unless --force, and
@@ -41,7 +42,9 @@ def register(sub, common) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     g = p.add_argument_group("what to run")
-    g.add_argument("--models", default="all", help="'all', family names, variant ids, comma-separated (default: all)")
+    g.add_argument("--models", default="all",
+                   help="'all', family names, variant ids, checkpoint files (.pth/.safetensors), comma-separated")
+    g.add_argument("--task", help="for a checkpoint file whose network serves several tasks: which one to score")
     g.add_argument("--dataset", required=True, help="a registered test set (see docs/datasets.md), or 'demo'")
     g.add_argument("--sigma", type=int, help="Gaussian noise level (denoising sets)")
     g.add_argument("--scale", type=int, help="upscaling factor (SR sets)")
@@ -114,7 +117,21 @@ def run_options(args, weights: dict[str, str]) -> "RunOptions":
     )
 
 
+def checkpoint_request(args, state, strict: bool = True):
+    """What a checkpoint named in --models is checked against: the test set's tasks and the level."""
+    from restbench.engine.checkpoints import CheckpointRequest
+    from restbench.engine.plan import dataset_tasks
+
+    spec = state.registry.datasets.get(getattr(args, "dataset", None) or "")
+    return CheckpointRequest(
+        dataset=getattr(args, "dataset", None), dataset_tasks=dataset_tasks(spec) if spec else (),
+        task=getattr(args, "task", None), sigma=getattr(args, "sigma", None),
+        quality=getattr(args, "quality", None), strict_task=strict,
+    )
+
+
 def handle_run(args, state) -> int:
+    from restbench.engine.checkpoints import require_planned
     from restbench.engine.select import select_variants
     from restbench.engine.plan import Level, PlanError, make_plan
 
@@ -122,7 +139,7 @@ def handle_run(args, state) -> int:
         raise UserError(f"--batch-size must be at least 1, got {args.batch_size}")
     from restbench.engine.runner import run_plan
 
-    variants = select_variants(state, [args.models])
+    variants = select_variants(state, [args.models], checkpoint_request(args, state))
     demo = args.dataset == "demo"
     if demo:  # every task at once: pick the levels the demo documents unless told otherwise
         args.sigma, args.scale, args.quality = args.sigma or 25, args.scale or 4, args.quality or 40
@@ -135,6 +152,7 @@ def handle_run(args, state) -> int:
                          representative=demo)
     except PlanError as exc:
         raise UserError(str(exc)) from None
+    require_planned(plan, variants)
     if not args.dry_run:
         for fam, why in plan.skipped:
             print(f"skipped {fam}: {why}", file=sys.stderr)

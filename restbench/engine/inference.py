@@ -26,6 +26,9 @@ def padded_size(h: int, w: int, spec: InputSpec) -> tuple[int, int]:
         H, W = (h // m + 1) * m, (w // m + 1) * m
     else:
         H, W = math.ceil(h / m) * m, math.ceil(w / m) * m
+    if spec.min_size:  # spandrel's SizeRequirements.minimum: at least this, still a multiple of m
+        least = math.ceil(spec.min_size / m) * m
+        H, W = max(H, least), max(W, least)
     if spec.square:
         H = W = max(H, W)
     return H, W

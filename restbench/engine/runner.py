@@ -249,6 +249,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         params=params,
         **(macs or dict(macs=None)),
         weights=dict(file=v.weight_file, sha256=wsha, source=wsource),
+        **({"checkpoint": dict(v.origin)} if v.origin else {}),  # a bare --models PATH: what identified it
         device=device_name(device),
         settings=settings,
         tiled_images=tiled,

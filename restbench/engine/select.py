@@ -6,6 +6,7 @@ Shared by run, profile, verify, explain, compare and ablate, so that every comma
 
 from __future__ import annotations
 
+from restbench.engine.checkpoints import looks_like_checkpoint, variant_from_checkpoint
 from restbench.errors import UserError
 from restbench.registry import Variant
 
@@ -24,8 +25,13 @@ def level(v: Variant) -> str:
     return " ".join(parts)
 
 
-def select_variants(state, targets: list[str]) -> list[Variant]:
-    """Expand 'all', family names and variant ids (comma lists allowed) into variants."""
+def select_variants(state, targets: list[str], checkpoints=None) -> list[Variant]:
+    """Expand 'all', family names and variant ids (comma lists allowed) into variants.
+
+    An item that is a checkpoint file (``mynet.pth``) becomes a variant on the fly
+    (:mod:`restbench.engine.checkpoints`; ``checkpoints`` is the command's
+    :class:`~restbench.engine.checkpoints.CheckpointRequest`).
+    """
     reg = state.registry
     out: list[Variant] = []
     for t in [x.strip() for item in targets for x in item.split(",") if x.strip()]:
@@ -35,6 +41,8 @@ def select_variants(state, targets: list[str]) -> list[Variant]:
             out.append(reg.variants[t])
         elif t in reg.architectures:
             out.extend(reg.variants_of(t))
+        elif looks_like_checkpoint(t):
+            out.append(variant_from_checkpoint(state, t, checkpoints))
         else:
             raise UserError(
                 f"unknown model {t!r}; families: {', '.join(sorted(reg.architectures))} "

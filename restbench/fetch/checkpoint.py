@@ -3,12 +3,14 @@
 Layouts seen in the wild: a plain state dict (KAIR, Uformer mirrors), ``{'params': …}`` (SwinIR,
 Restormer via BasicSR), ``{'params_ema': …}`` (BasicSR EMA), ``{'state_dict': …, 'optimizer': …}``
 with ``module.`` prefixes from ``DataParallel`` (Uformer's own training checkpoints).
-Everything is read with ``torch.load(weights_only=True)``: no pickle code runs.
+Everything is read with ``torch.load(weights_only=True)``: no pickle code runs. ``.safetensors``
+files (no code at all by design) are read with ``safetensors.torch.load_file``.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -41,9 +43,18 @@ def read_state_dict(path: str | os.PathLike, key: str | None = None) -> tuple[di
     (``params_ema`` before ``params``, as BasicSR's own test scripts prefer for EMA models).
     """
     try:
-        obj = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+        obj = _read(path)
     except FileNotFoundError:
         raise CheckpointError(f"checkpoint not found: {path}") from None
+    except pickle.UnpicklingError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        first = next((ln for ln in lines if "unsupported" in ln.lower()), lines[-1] if lines else type(exc).__name__)
+        first = first.split(" Please use")[0]  # torch's allow-listing advice is not ours to give
+        raise CheckpointError(
+            f"refused to load {path}: it pickles objects other than tensors, and restbench reads checkpoints "
+            f"with torch.load(weights_only=True) so that no code in a file ever runs ({first}). "
+            "Re-save the state dict alone (torch.save(model.state_dict(), …)) or as .safetensors."
+        ) from None
     except Exception as exc:
         raise CheckpointError(f"cannot read checkpoint {path}: {type(exc).__name__}: {exc}") from None
     used = None
@@ -63,6 +74,19 @@ def read_state_dict(path: str | os.PathLike, key: str | None = None) -> tuple[di
     if sd and all(k.startswith("module.") for k in sd):
         sd = {k[len("module."):]: v for k, v in sd.items()}
     return sd, used
+
+
+def _read(path: str | os.PathLike) -> object:
+    """The file's top-level object: safetensors by extension, else a ``weights_only`` torch.load."""
+    if os.fspath(path).lower().endswith(".safetensors"):
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        try:
+            from safetensors.torch import load_file
+        except ImportError:
+            raise CheckpointError(f"{path} is a .safetensors file: pip install safetensors to read it") from None
+        return load_file(os.fspath(path), device="cpu")
+    return torch.load(os.fspath(path), map_location="cpu", weights_only=True)
 
 
 def load_weights(model: nn.Module, path: str | os.PathLike, key: str | None = None, strict: bool = True) -> LoadReport:

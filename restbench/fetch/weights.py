@@ -3,7 +3,8 @@
 A variant's weight lives at ``<cache root>/weights/<arch>/<weight_file>`` (see
 :func:`weight_path`); that path is also where a user may put a file by hand. Resolution order:
 
-1. ``override`` (the CLI's ``--weights ID=PATH``): used in place, never copied.
+1. ``override`` (the CLI's ``--weights ID=PATH``), or a ``file://`` source (a checkpoint named
+   on the command line with ``--models PATH``): used in place, never copied into the cache.
 2. the cached file, if it passes verification: no network request at all.
 3. the registered :class:`~restbench.registry.WeightSource` entries, through
    :func:`restbench.fetch.mirror.fetch_file`: each one on the mirror (``RESTBENCH_MIRROR``) in order,
@@ -186,6 +187,12 @@ def resolve_weights(
         raise ValueError(f"variant {variant.id!r} needs no weights")
     if override is not None:
         return _use_override(variant, Path(override).expanduser())
+    local = next((s.url for s in variant.sources if s.url and s.url.startswith("file://")), None)
+    if local is not None:
+        from urllib.parse import unquote, urlsplit
+
+        wf = _use_override(variant, Path(unquote(urlsplit(local).path)))
+        return WeightFile(wf.path, wf.sha256, local)
 
     dest = weight_path(variant)
     key = _key(variant)

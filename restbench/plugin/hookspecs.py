@@ -6,9 +6,13 @@ these specs. Built-in baselines use the very same hooks (see ``restbench.plugin.
 
 from __future__ import annotations
 
-from typing import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import pluggy
+
+if TYPE_CHECKING:
+    from restbench.registry import DetectedCheckpoint
 
 hookspec = pluggy.HookspecMarker("restbench")
 hookimpl = pluggy.HookimplMarker("restbench")
@@ -22,3 +26,16 @@ def register_models(register: Callable[..., None]) -> None:
 @hookspec
 def register_datasets(register: Callable[..., None]) -> None:
     """Register test sets: ``register(DatasetSpec(...))``."""
+
+
+@hookspec
+def resolve_checkpoint(path: Path, state_dict: Mapping[str, Any]) -> DetectedCheckpoint | None:
+    """Identify a bare checkpoint file named with ``--models PATH``.
+
+    ``state_dict`` is the file's content, already read safely by restbench (``torch.load`` with
+    ``weights_only=True``, or safetensors) and unwrapped from the usual ``params``/``state_dict``
+    keys; a plugin never unpickles the file itself. Return a
+    :class:`~restbench.registry.DetectedCheckpoint`, or None when the file is not yours (the next
+    resolver is asked). Raise :class:`~restbench.errors.UserError` to stop with a message when you
+    recognise the file but it cannot be run (say what was found and what is missing).
+    """

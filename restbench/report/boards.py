@@ -141,10 +141,12 @@ class Profile:
 # ---------------------------------------------------------------- one board
 
 
-def licence_of(registry: Registry | None, variant_id: str) -> str:
+def licence_of(registry: Registry | None, variant_id: str, checkpoint: dict | None = None) -> str:
+    """The variant's licences; a bare checkpoint's (not in the registry) come from its summary."""
     v = registry.variants.get(variant_id) if registry is not None else None
     if v is None:
-        return "?"
+        code = (checkpoint or {}).get("licence_code")
+        return f"code: {code}; weights: unknown (a local file)" if code else "?"
     code, weights = v.licence_code, v.licence_weights
     if not weights or weights == code:
         return code or "?"
@@ -215,7 +217,7 @@ def board_rows(
                 latency_device=(prof or {}).get("device") if (prof or {}).get("latency_ms") is not None else None,
                 run_ms_per_image=(1000 * s["forward_s"] / n) if s.get("forward_s") is not None and n else None,
                 device=s.get("device"),
-                licence=licence_of(registry, s["variant"]),
+                licence=licence_of(registry, s["variant"], s.get("checkpoint")),
                 weights_file=w.get("file"),
                 weights_sha256=w.get("sha256"),
                 weights_source=w.get("source"),

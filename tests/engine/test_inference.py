@@ -83,3 +83,12 @@ def test_self_ensemble_is_exact_for_an_equivariant_model():
 def test_tile_overlap_must_be_smaller_than_tile():
     with pytest.raises(ValueError, match="overlap"):
         forward_tiled(lambda t: t, torch.rand(1, 3, 8, 8), InputSpec(), 1, tile=8, overlap=8)
+
+
+def test_min_size_pads_small_inputs_up_to_a_multiple_and_crops_back():
+    spec = InputSpec(pad_multiple=8, min_size=20)  # spandrel's minimum, rounded up to the multiple
+    assert padded_size(12, 30, spec) == (24, 32) and padded_size(40, 41, spec) == (40, 48)
+    seen = []
+    x = torch.rand(1, 3, 12, 30)
+    out = forward_padded(lambda t: seen.append(tuple(t.shape)) or t, x, spec)
+    assert seen == [(1, 3, 24, 32)] and torch.equal(out, x)

@@ -147,7 +147,10 @@ def test_demo_plan_covers_every_family(capsys):
     assert main(["run", "--models", "all", "--dataset", "demo", "--dry-run", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     families = {r["model"] for r in doc["plan"]}
-    assert families == {"identity", "bicubic", "dncnn", "restormer", "swinir", "uformer"}
+    import importlib.util
+
+    successors = {"nafnet", "drunet", "scunet", "hat"} if importlib.util.find_spec("restbench_spandrel") else set()
+    assert families == {"identity", "bicubic", "dncnn", "restormer", "swinir", "uformer", *successors}
 
 
 def test_demo_run_marks_random_weight_rows_as_efficiency_only(tmp_path, capsys):

@@ -57,10 +57,20 @@ def test_pickled_code_is_refused(tmp_path):
 
     path = tmp_path / "evil.pth"
     torch.save({"params": {"w": torch.zeros(1)}, "x": Evil()}, path)
-    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+    with pytest.raises(CheckpointError, match="refused to load .* pickles objects other than tensors"):
         load_weights(torch.nn.Linear(1, 1), path)
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CheckpointError, match="checkpoint not found"):
         load_weights(torch.nn.Linear(1, 1), tmp_path / "nope.pth")
+
+
+def test_safetensors_files_load_without_torch_load(tmp_path):
+    safetensors = pytest.importorskip("safetensors.torch")
+    src = torch.nn.Linear(3, 2)
+    path = tmp_path / "lin.safetensors"
+    safetensors.save_file(src.state_dict(), str(path))
+    dst = torch.nn.Linear(3, 2)
+    report = load_weights(dst, path)
+    assert report.loaded == 2 and torch.equal(dst.weight, src.weight) and torch.equal(dst.bias, src.bias)

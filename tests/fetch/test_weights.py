@@ -308,3 +308,18 @@ def test_prefetch_reports_each_variant(blob, home):
     assert set(out) == {"good", "bad"}
     assert isinstance(out["good"], WeightFile) and out["good"].sha256 == SHA
     assert isinstance(out["bad"], WeightsUnavailable) and "HTTP 404" in str(out["bad"])
+
+
+def test_a_file_source_is_used_in_place_and_pinned_to_its_sha256(tmp_path):
+    """A checkpoint named with --models PATH: no copy into the cache, and a changed file is caught."""
+    path = tmp_path / "my net.pth"
+    path.write_bytes(b"weights v1")
+    sha = download.sha256_file(path)
+    v = Variant(id="mynet-x", arch="spandrel-compact", task="classical-sr", weight_file=path.name,
+                sources=(WeightSource(url=path.resolve().as_uri()),), sha256=sha)
+    wf = resolve_weights(v)
+    assert (wf.path, wf.sha256, wf.source) == (path.resolve(), sha, path.resolve().as_uri())
+    assert not weight_path(v).exists()
+    path.write_bytes(b"weights v2")
+    with pytest.raises(WeightsUnavailable, match="sha256"):
+        resolve_weights(v)
