@@ -50,7 +50,11 @@ def datasets(args, state: PluginState) -> int:
         rows.append(dict(name=spec.name, tasks=",".join(spec.tasks) if len(spec.tasks) < 4 else f"all {len(spec.tasks)} tasks", channels="/".join(spec.channels),
                          images=spec.count or "", found=where or "not found", licence=_short_licence(spec.licence)))
     if args.json:
-        emit_json({"datasets": rows})
+        docs = []
+        for spec, row in zip(state.registry.datasets.values(), rows):
+            docs.append({**spec.to_dict(), "found": row["found"] if row["found"] != "not found" else None,
+                         "licence": spec.licence})
+        emit_json({"datasets": docs})
         return 0
     print_table(rows)
     print("\nget a set: restbench download-data NAME, or point --data-root at DIR/<Name>/ (docs/datasets.md)",

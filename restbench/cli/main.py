@@ -20,7 +20,7 @@ from restbench.version import __version__
 from restbench.errors import UserError
 
 # One module per command group; each has ``register(subparsers, common_parent)``.
-COMMAND_MODULES = ("models", "datasets", "run", "profile", "report", "claims", "analysis")
+COMMAND_MODULES = ("models", "datasets", "run", "profile", "report", "claims", "mirror", "analysis")
 
 
 def _common(p: argparse.ArgumentParser, default) -> None:

@@ -81,7 +81,7 @@ def variant_row(state: PluginState, v: Variant, params: ParamCounts) -> dict:
         channels=v.channels,
         params=params(v),
         weight_file=v.weight_file,
-        weight_sources=[s.describe() for s in v.sources],
+        weight_sources=[s.canonical_url for s in v.sources],  # Drive as https://drive.google.com/uc?id=ID
         source=src,
         sha256=v.sha256,
         weights=weights_status(v) if v.weight_file else "none needed",
@@ -100,7 +100,8 @@ def _short_source(sources: list[str], weight_file: str | None) -> str:
         return ""
     kinds = []
     for s in sources:
-        kind = "hf" if s.startswith("hf://") else ("github" if "github.com" in s else "url")
+        kind = ("hf" if s.startswith(("hf://", "https://huggingface.co/")) else "github" if "github.com" in s
+                else "gdrive" if "drive.google.com" in s else "url")
         if kind not in kinds:
             kinds.append(kind)
     return " + ".join(kinds) or "manual (see notes)"

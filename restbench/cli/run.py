@@ -55,7 +55,11 @@ def register(sub, common) -> None:
     g.add_argument("--limit", type=int, help="only the first N images")
     g.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     g = p.add_argument_group("inputs")
-    g.add_argument("--data-root", type=Path, help="directory holding <Dataset>/ folders in the authors' layout")
+    g.add_argument("--data-root", type=Path, help="directory holding <Dataset>/ folders in the authors' layout "
+                   "(a set found neither there nor in the cache is downloaded into the cache first)")
+    g.add_argument("--offline", action="store_true",
+                   help="never touch the network (also RESTBENCH_OFFLINE=1, or HF_HUB_OFFLINE=1): use the cache and "
+                        "RESTBENCH_MIRROR only, and fail with one message listing what is missing")
     g.add_argument(
         "--weights",
         action="append",
@@ -114,7 +118,14 @@ def run_options(args, weights: dict[str, str]) -> "RunOptions":
         metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
         prefetch=max(1, args.prefetch),
         batch_size=args.batch_size,
+        offline=True if args.offline else None,
     )
+
+
+def _cache_root():
+    from restbench.paths import cache_root
+
+    return cache_root()
 
 
 def checkpoint_request(args, state, strict: bool = True):
@@ -153,6 +164,15 @@ def handle_run(args, state) -> int:
     except PlanError as exc:
         raise UserError(str(exc)) from None
     require_planned(plan, variants)
+    from restbench.fetch.weights import parse_weight_overrides
+
+    try:
+        overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
+    except ValueError as exc:
+        raise UserError(f"{exc} (or ID=random for efficiency-only rows)") from None
+    opts = run_options(args, overrides)
+    from restbench.engine.acquire import acquire, human_size, missing_for
+
     if not args.dry_run:
         for fam, why in plan.skipped:
             print(f"skipped {fam}: {why}", file=sys.stderr)
@@ -161,23 +181,28 @@ def handle_run(args, state) -> int:
             dict(variant=j.variant.id, model=j.variant.arch, task=j.task, dataset=j.dataset, protocol=j.protocol)
             for j in plan.jobs
         ]
+        downloads = missing_for(state, plan.jobs, opts)
+        total = sum(m.size or 0 for m in downloads)
         if args.json:
-            emit_json({"plan": rows, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped]})
+            emit_json({"plan": rows, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped],
+                       "downloads": [dict(kind=m.kind, name=m.name, size=m.size, automatic=m.automatic,
+                                          sources=[r.canonical_url for r in m.remotes]) for m in downloads]})
         else:
             for r in rows:
                 print(f"run  {r['variant']:<45} {r['task']:<20} protocol {r['protocol']}")
             for fam, why in plan.skipped:
                 print(f"skip {fam:<45} {why}")
+            for m in downloads:
+                print(f"get  {m.describe()}")
+            if downloads:
+                unknown = sum(m.size is None for m in downloads)
+                print(f"would download {len(downloads)} item(s), {human_size(total)}"
+                      + (f" + {unknown} of unknown size" if unknown else "") + " into " + str(_cache_root()))
         return 0
     if not plan.jobs:
         raise UserError("nothing to run: no selected model suits this test set (see the skipped reasons above)")
-    from restbench.fetch.weights import parse_weight_overrides
-
-    try:
-        overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
-    except ValueError as exc:
-        raise UserError(f"{exc} (or ID=random for efficiency-only rows)") from None
-    opts = run_options(args, overrides)
+    for line in acquire(state, plan.jobs, opts, strict_weights=opts.missing_weights != "random"):
+        print(f"restbench: {line.splitlines()[0]}", file=sys.stderr)
     summaries, failures = run_plan(state, plan, opts)
     if args.json:
         emit_json({"results": summaries, "failures": failures, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped]})

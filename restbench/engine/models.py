@@ -34,7 +34,8 @@ def weights_for(job: Job, opts: RunOptions) -> tuple[Path | None, str | None, st
     if not v.needs_weights:
         return None, None, "no weights", False
     try:
-        wf = resolve_weights(v, override=Path(override) if override else None, progress=opts.progress)
+        wf = resolve_weights(v, override=Path(override) if override else None, progress=opts.progress,
+                             offline=opts.offline)
     except WeightsUnavailable as exc:
         if opts.missing_weights == RANDOM:
             print(f"restbench: {v.id}: weights unavailable; efficiency-only row with random weights", file=sys.stderr)

@@ -29,6 +29,7 @@ class RunOptions:
     missing_weights: str = "fail"  # 'fail' or 'random' (efficiency-only rows)
     metrics: tuple[str, ...] = ()
     prefetch: int = 2
+    offline: bool | None = None  # None: RESTBENCH_OFFLINE / HF_HUB_OFFLINE decide (read when fetching)
     batch_size: int = 1  # images of equal size per forward pass (rows identical to batch 1)
     channels_last_auto: bool = True  # use NHWC where the architecture says it is faster
     family_weight_files: dict[str, set[str]] = field(default_factory=dict)

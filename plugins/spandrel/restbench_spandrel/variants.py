@@ -72,6 +72,11 @@ _NAFNET_PROTOCOL = {
 }
 
 
+def _drive_id(link: str) -> str:
+    """The file id of a ``https://drive.google.com/file/d/ID/view`` share link."""
+    return link.split("/file/d/", 1)[1].split("/", 1)[0]
+
+
 def _nafnet(dataset: str, width: int) -> Variant:
     kwargs, psnr, ssim = _NAFNET[(dataset, width)]
     fname = f"NAFNet-{dataset}-width{width}.pth"
@@ -83,7 +88,8 @@ def _nafnet(dataset: str, width: int) -> Variant:
         task="motion-deblurring" if gopro else "real-denoising",
         arch_kwargs=kw,
         weight_file=fname,
-        sources=(),  # Google Drive / Baidu only: see notes
+        # the README's Google Drive file links, fetched through gdown (restbench.fetch.gdrive); Baidu: see notes
+        sources=(WeightSource(gdrive_id=_drive_id(_NAFNET_GDRIVE[fname]), note="NAFNet README, Google Drive file link"),),
         checkpoint_key="params",
         licence_code=REGISTERED_LICENCES["NAFNet"],
         licence_weights=REGISTERED_LICENCES["NAFNet"],
