@@ -31,6 +31,7 @@ class RunOptions:
     prefetch: int = 2
     channels_last_auto: bool = True  # use NHWC where the architecture says it is faster
     family_weight_files: dict[str, set[str]] = field(default_factory=dict)
+    lock_timeout: float | None = None  # seconds to wait for another process running the same job; None: as long as it takes
 
 
 __all__ = ["RANDOM", "RunOptions"]
