@@ -11,6 +11,7 @@ its handler, so ``restbench --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import sys
@@ -87,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("restbench: interrupted; finished results are kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `restbench … | head`: the reader left; nothing more to say
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:
         if debug:
             raise

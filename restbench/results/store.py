@@ -133,6 +133,9 @@ class JobStore:
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
+            with contextlib.suppress(OSError):  # a full disk must not leave an empty file behind
+                if self.partial.stat().st_size == 0:
+                    self.partial.unlink()
             raise _write_error(self.partial, exc) from None
         return row
 
