@@ -2,7 +2,7 @@
 
     python tests/reliability/faultkit.py SPEC restbench-args…
 
-SPEC is ``STAGE:N:SIGNAL`` or ``STAGE:SIGNAL`` with SIGNAL ``KILL`` or ``INT``:
+SPEC is ``STAGE:N:SIGNAL`` or ``STAGE:SIGNAL`` with SIGNAL ``KILL``, ``INT`` or ``PAUSE`` (wait until the file ``$FAULTKIT_RELEASE`` exists, then go on):
 
 * ``append:N`` — right after the N-th per-image row is fsynced to the partial file (the next image
   is then in flight: a kill "mid-image"). ``append:<number of images>`` is "after the last image,
@@ -24,10 +24,16 @@ import signal
 import sys
 import time
 
-SIGNALS = {"KILL": signal.SIGKILL, "INT": signal.SIGINT}
+SIGNALS = {"KILL": signal.SIGKILL, "INT": signal.SIGINT, "PAUSE": None}
 
 
-def _die(sig: int) -> None:
+def _die(sig: int | None) -> None:
+    if sig is None:  # PAUSE: hold the job (and its lock) until $FAULTKIT_RELEASE exists, then carry on
+        release = os.environ.get("FAULTKIT_RELEASE")
+        deadline = time.time() + float(os.environ.get("FAULTKIT_PAUSE_S", "120"))
+        while time.time() < deadline and not (release and os.path.exists(release)):
+            time.sleep(0.05)
+        return
     os.kill(os.getpid(), sig)
     time.sleep(5)  # SIGINT: the KeyboardInterrupt is raised here, in the main thread
     raise SystemExit("faultkit: the signal was not delivered")
@@ -115,9 +121,10 @@ def run_sub(argv: list[str], fault: str | None = None, timeout: float = 300, **k
     return subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=timeout, **kw)
 
 
-def start_sub(argv: list[str], fault: str | None = None) -> subprocess.Popen:
+def start_sub(argv: list[str], fault: str | None = None, extra_env: dict | None = None) -> subprocess.Popen:
     cmd = [sys.executable, *([__file__, fault] if fault else ["-m", "restbench"]), *argv]
-    return subprocess.Popen(cmd, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, env={**env(), **(extra_env or {})}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def lines(path: Path) -> list[dict]:
