@@ -99,10 +99,11 @@ DNCNN_WEIGHT = SHARED / "weights" / "dncnn_25.pth"
 DNCNN_MACS_256 = (64 * 9 + 15 * 64 * 64 * 9 + 64 * 9) * 256 * 256
 
 
-def identity_args(results: Path, limit: int = 3, data_root: Path | None = None, *extra: str) -> list[str]:
+def identity_args(results: Path | None, limit: int = 3, data_root: Path | None = None, *extra: str) -> list[str]:
+    """identity on Set12 σ25; ``results=None`` uses the default store under $RESTBENCH_HOME."""
     return ["run", "--models", "identity", "--dataset", "Set12", "--sigma", "25",
             "--data-root", str(data_root or SHARED / "datasets"), "--limit", str(limit),
-            "--results", str(results), "--no-progress", *extra]
+            *(["--results", str(results)] if results is not None else []), "--no-progress", *extra]
 
 
 def dncnn_args(results: Path, limit: int, *extra: str) -> list[str]:
