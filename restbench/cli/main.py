@@ -76,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False) or os.environ.get("RESTBENCH_DEBUG"))
     from restbench.plugin import manager as plugins
 
+    from restbench.results.integrity import forget_warnings
+
+    forget_warnings()  # store damage is warned about once per command
     plugins.reset()
     state = plugins.get_state(extra=args.plugin)
     for err in state.errors:

@@ -204,12 +204,12 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
     rows = list(done.values())
     tiled = sum(1 for r in rows if r.get("tiled"))
     macs: dict | None = None
-    seen: set[str] = set()  # this job's images: a resumed row for any other image is not kept
+    seen: dict[str, int] = {}  # this job's images in set order: a resumed row for any other image is not kept
     current = "the first image"
 
     def prepared():
         for sample in load_samples(spec, opts.data_root, **sample_args):
-            seen.add(sample.name)
+            seen.setdefault(sample.name, len(seen))
             if sample.name in done:
                 continue
             where = str(getattr(sample, "source", None) or sample.name)
@@ -264,6 +264,7 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
         warn_store([Damage(store.partial, None, f"row for image {r['image']!r}, which is not one of this job's images")
                     for r in foreign], f"{store.partial.name}: those rows are not kept")
         rows = [r for r in rows if r["image"] in seen]
+    rows.sort(key=lambda r: seen[r["image"]])  # the set's order, however often the job was resumed
     if not rows:
         raise JobFailed("no images were found for this job")
     if macs is None:  # every image came from an interrupted run: count the MACs at the first one's size

@@ -101,16 +101,12 @@ def _repair(store: JobStore, job: JobCheck) -> None:
         if summary is not None:
             final_ok = True
         elif damage:
-            valid = FileRead(read.path, read.rows, read.line_numbers, [])
-            _, summary_valid, rest = check_sealed(valid)
-            if summary_valid is not None:  # the damaged lines were extra: the valid ones are the whole result
-                where = store.quarantine(store.final, damage)
-                store.write_rows(store.final, read.rows)
-                job.actions.append(f"{store.final.name}: {len(damage)} damaged line(s) set aside in {where}; "
+            kept = store.salvage()
+            if kept is None:  # the damaged lines were extra: the valid ones are the whole result
+                job.actions.append(f"{store.final.name}: {len(damage)} damaged line(s) set aside in quarantine/; "
                                    "the sealed result is whole without them")
                 final_ok = True
             else:
-                kept = store.salvage()
                 job.actions.append(f"{store.final.name}: not a whole result; set aside in quarantine/, its {kept} "
                                    "valid image row(s) kept as the partial file (the next `restbench run` of this "
                                    "job measures only the missing images)")

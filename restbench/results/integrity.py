@@ -3,7 +3,8 @@
 The store only vouches for what it wrote: a line is accepted when it is UTF-8 text holding one
 strict-JSON object (no NaN/Infinity) of a known ``kind`` and a store ``schema`` this version reads,
 whose ``job_key`` (or, for rows written before job keys were stamped on image rows, whose variant
-and test set) is the job of the file it sits in. A sealed file must in addition hold each image
+and test set) is the job of the file it sits in, and whose ``check`` — a sha256 over the rest of
+the row, stamped when restbench wrote it — still matches (an edited number is caught per row). A sealed file must in addition hold each image
 once, end with its summary, count ``n_images`` rows and match the summary's ``rows_sha256``.
 Anything else is reported as a :class:`Damage` naming the file and the line; nothing damaged is
 ever returned as a result.
@@ -53,8 +54,19 @@ def key_prefix(variant: object, dataset: object) -> str:
     return f"{variant or 'job'}__{dataset or ''}".replace("/", "_")
 
 
+def row_check(row: dict) -> str:
+    """The checksum a row is stamped with: sha256 over its other fields (key order ignored), 16 hex digits."""
+    body = {k: v for k, v in row.items() if k != "check"}
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class _NonFinite(ValueError):
+    pass
+
+
 def _no_constants(name: str):
-    raise ValueError(f"non-finite number {name} (not JSON)")
+    raise _NonFinite(f"non-finite number {name} (not valid JSON)")
 
 
 def parse_line(raw: bytes, key: str) -> tuple[dict | None, str | None]:
@@ -67,6 +79,8 @@ def parse_line(raw: bytes, key: str) -> tuple[dict | None, str | None]:
         return None, "empty line"
     try:
         row = json.loads(text, parse_constant=_no_constants)
+    except _NonFinite as exc:
+        return None, str(exc)
     except ValueError as exc:
         return None, f"not valid JSON ({str(exc).split(':')[0]})"
     if not isinstance(row, dict):
@@ -85,6 +99,8 @@ def parse_line(raw: bytes, key: str) -> tuple[dict | None, str | None]:
             return None, "summary without a job_key"
         if not key.startswith(key_prefix(row.get("variant"), row.get("dataset")) + "__"):
             return None, f"row of {row.get('variant')} on {row.get('dataset')}, not of this file's job {key}"
+    if "check" in row and row["check"] != row_check(row):
+        return None, "changed after restbench wrote it (the row's check does not match its content)"
     if kind == "image":
         if not isinstance(row.get("image"), str) or not row["image"]:
             return None, "image row without an image name"
@@ -155,6 +171,11 @@ def check_sealed(read: FileRead) -> tuple[list[dict], dict | None, list[Damage]]
 _WARNED: set[Damage] = set()
 
 
+def forget_warnings() -> None:
+    """Start a new command: each problem is warned about once per command, not once per process."""
+    _WARNED.clear()
+
+
 def warn(damage: Iterable[Damage], consequence: str) -> None:
     """One ``restbench: warning:`` line per problem on stderr, once per process, plus what follows from it."""
     fresh = [d for d in damage if d not in _WARNED]
@@ -169,4 +190,4 @@ def warn(damage: Iterable[Damage], consequence: str) -> None:
 
 
 __all__ = ["Damage", "FileRead", "KINDS", "READABLE_SCHEMAS", "STORE_SCHEMA", "check_sealed", "key_prefix",
-           "parse_line", "read_file", "rows_digest", "warn"]
+           "forget_warnings", "parse_line", "read_file", "row_check", "rows_digest", "warn"]

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from restbench.results.integrity import STORE_SCHEMA, Damage, check_sealed, read_file, rows_digest, warn
+from restbench.results.integrity import STORE_SCHEMA, Damage, FileRead, check_sealed, read_file, row_check, rows_digest, warn
 
 LOCK_DIR = ".locks"
 QUARANTINE_DIR = "quarantine"
@@ -119,8 +119,11 @@ class JobStore:
     # ------------------------------------------------------------------ writing
 
     def _stamp(self, row: dict) -> dict:
-        """Every row says which store schema wrote it and which job it belongs to."""
-        return {**row, "schema": STORE_SCHEMA, "job_key": self.key}
+        """Every row says which store schema wrote it, which job it belongs to, and carries a
+        checksum of itself, so a row changed later is caught on its own line."""
+        body = {k: v for k, v in row.items() if k != "check"}
+        body.update(schema=STORE_SCHEMA, job_key=self.key)
+        return {**body, "check": row_check(body)}
 
     def append(self, row: dict) -> dict:
         """Append one image row (stamped with the schema and job key) durably; returns the stored row."""
@@ -151,7 +154,7 @@ class JobStore:
             raise RuntimeError(f"refusing to seal {self.key}: an image row appears twice")
         if summary.get("n_images", len(images)) != len(images):
             raise RuntimeError(f"refusing to seal {self.key}: the summary counts {summary['n_images']} images, not {len(images)}")
-        summary = {**self._stamp(summary), "n_images": len(images), "rows_sha256": rows_digest(images)}
+        summary = self._stamp({**summary, "n_images": len(images), "rows_sha256": rows_digest(images)})
         self.write_rows(self.final, [*images, summary])
         self.partial.unlink(missing_ok=True)
         return summary
@@ -234,11 +237,18 @@ class JobStore:
             return
         self.salvage()
 
-    def salvage(self) -> int:
-        """Move a damaged sealed file to the quarantine and keep its valid image rows (merged with
-        any partial rows) as the partial file. Returns how many rows were kept."""
+    def salvage(self) -> int | None:
+        """Set a damaged sealed file aside in the quarantine. When its valid lines alone are a whole
+        result (the damage was an extra line), it stays sealed without them and None is returned;
+        otherwise its valid image rows (merged with any partial rows) become the partial file, the
+        sealed file is removed, and the number of rows kept is returned."""
         read = read_file(self.final, self.key)
         _, _, damage = check_sealed(read)
+        _, whole, _ = check_sealed(FileRead(read.path, read.rows, read.line_numbers, []))
+        if whole is not None:
+            self.quarantine(self.final, damage)
+            self.write_rows(self.final, read.rows)
+            return None
         kept: dict[str, dict] = {}
         for row in read.rows:
             if row["kind"] == "image":
