@@ -320,8 +320,7 @@ def _check_size(where: str, target: torch.Tensor, protocol, job: Job) -> None:
 
 def _check_finite(where: str, row: dict) -> None:
     """A NaN or infinite score is never stored: JSON has no such numbers and no mean survives one."""
-    for k in QUALITY_METRICS:
-        val = row.get(k)
+    for k, val in row.items():  # psnr, ssim, psnrb and any extra (pyiqa) metric
         if isinstance(val, float) and not math.isfinite(val):
             why = ("the output equals the ground truth exactly, so the degradation did nothing (e.g. σ 0)"
                    if val > 0 else "the model's output is not a number")
