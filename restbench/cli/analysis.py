@@ -140,6 +140,7 @@ def plan_jobs(state, models: str, args) -> tuple[list, list[tuple[str, str]]]:
     from restbench.engine.select import select_variants
     from restbench.engine.plan import PlanError, make_plan
 
+    check_args(state, args)
     variants = select_variants(state, [models])
     named = frozenset(t.strip() for t in models.split(",") if t.strip() in state.registry.variants)
     try:
@@ -149,14 +150,24 @@ def plan_jobs(state, models: str, args) -> tuple[list, list[tuple[str, str]]]:
     return plan.jobs, plan.skipped
 
 
-def run_options(args, missing: str = "fail"):
-    from restbench.engine.options import RunOptions
-    from restbench.fetch.weights import parse_weight_overrides
+def check_args(state, args) -> None:
+    """The same checks as `restbench run` (restbench.engine.validate), before any model is built."""
+    from restbench.engine.validate import InvalidRequest, check_count, check_request
 
     try:
-        overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
-    except ValueError as exc:
+        check_request(state.registry, getattr(args, "dataset", None), _level(args), protocol=getattr(args, "protocol", None),
+                      limit=getattr(args, "limit", None), device=getattr(args, "device", None))
+        if getattr(args, "runs", None) is not None:
+            check_count(args.runs, "--runs", minimum=0)
+    except InvalidRequest as exc:
         raise UserError(str(exc)) from None
+
+
+def run_options(args, missing: str = "fail", jobs=()):
+    from restbench.engine.options import RunOptions
+    from restbench.cli.run import weight_flags
+
+    overrides = weight_flags(args, jobs)
     return RunOptions(device=args.device, limit=getattr(args, "limit", None), data_root=args.data_root,
                       progress=False, weights=overrides, missing_weights=missing)
 
@@ -184,7 +195,7 @@ def handle_explain(args, state) -> int:
 
     jobs, skipped = plan_jobs(state, args.variant, args)
     job = _one_job(jobs, skipped, args.variant)
-    opts = run_options(args)
+    opts = run_options(args, jobs=[job])
     device = pick_device(args.device)
     try:
         loaded = load_model(state, job, opts, device)
@@ -232,7 +243,7 @@ def handle_compare(args, state) -> int:
         raise UserError("no selected model suits this test set")
     out = args.out or Path(f"compare_{args.dataset}_{args.image}.png")
     try:
-        written, panels = compare_image(state, jobs, args.image, run_options(args), out, zoom=args.zoom,
+        written, panels = compare_image(state, jobs, args.image, run_options(args, jobs=jobs), out, zoom=args.zoom,
                                         panel_px=args.panel, failed=failures)
     except ValueError as exc:
         raise UserError(str(exc)) from None
@@ -294,6 +305,16 @@ def handle_ablate(args, state) -> int:
     if unknown:
         raise UserError(f"unknown ablation axis {', '.join(unknown)}; choose from {', '.join(ablate.AXES)} or all")
     axes = list(ablate.AXES) if "all" in args.axes else list(dict.fromkeys(args.axes))
+    check_args(state, args)
+    from restbench.engine.validate import InvalidRequest, check_tiling
+
+    try:
+        for t in _ints(args.tiles, "--tiles"):
+            check_tiling(t, None)
+        for o in _ints(args.overlaps, "--overlaps"):
+            check_tiling(None, o)
+    except InvalidRequest as exc:
+        raise UserError(str(exc).replace("--tile-overlap", "--overlaps").replace("--tile ", "--tiles ")) from None
     device = pick_device(args.device)
     try:
         arch_over = json.loads(args.arch_kwargs) if args.arch_kwargs else {}
@@ -310,7 +331,7 @@ def handle_ablate(args, state) -> int:
         job = Job(v, "-", v.task, Level(scale=v.scale), v.channels, "")
     v = job.variant
     notes: list[str] = []
-    opts = run_options(args, missing="random")
+    opts = run_options(args, missing="random", jobs=[job])
     needs_model = any(a != "arch" for a in axes)
     subject = None
     if needs_model:

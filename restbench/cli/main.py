@@ -11,6 +11,8 @@ its handler, so ``restbench --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
 import sys
 import warnings
@@ -20,7 +22,7 @@ from restbench.version import __version__
 from restbench.errors import UserError
 
 # One module per command group; each has ``register(subparsers, common_parent)``.
-COMMAND_MODULES = ("models", "datasets", "run", "profile", "report", "claims", "mirror", "analysis")
+COMMAND_MODULES = ("models", "datasets", "run", "profile", "report", "claims", "store", "mirror", "analysis")
 
 
 def _common(p: argparse.ArgumentParser, default) -> None:
@@ -74,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False) or os.environ.get("RESTBENCH_DEBUG"))
     from restbench.plugin import manager as plugins
 
+    from restbench.results.integrity import forget_warnings
+
+    forget_warnings()  # store damage is warned about once per command
     plugins.reset()
     state = plugins.get_state(extra=args.plugin)
     for err in state.errors:
@@ -86,15 +91,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("restbench: interrupted; finished results are kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `restbench … | head`: the reader left; nothing more to say
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:
+        if debug:
+            raise
+        if exc.errno not in _DISK_ERRORS:
+            return _internal(exc)
+        # the machine, not restbench: say which file and what to do
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"restbench: error: {where}{_DISK_ERRORS[exc.errno]}; free space, or point RESTBENCH_HOME / "
+              "--results at a writable disk", file=sys.stderr)
+        return 1
     except Exception as exc:
         if debug:
             raise
-        print(
-            f"restbench: internal error: {type(exc).__name__}: {exc}\n"
-            "  (this is a bug; --debug or RESTBENCH_DEBUG=1 shows the traceback — please report it)",
-            file=sys.stderr,
-        )
-        return 3
+        return _internal(exc)
+
+
+_DISK_ERRORS = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+                errno.EROFS: "read-only file system", errno.EACCES: "permission denied"}
+
+
+def _internal(exc: BaseException) -> int:
+    print(
+        f"restbench: internal error: {type(exc).__name__}: {exc}\n"
+        "  (this is a bug; --debug or RESTBENCH_DEBUG=1 shows the traceback — please report it)",
+        file=sys.stderr,
+    )
+    return 3
 
 
 if __name__ == "__main__":

@@ -56,7 +56,14 @@ def handle_profile(args, state) -> int:
     from restbench.engine.select import select_variants
     from restbench.engine.inference import pick_device
 
+    from restbench.engine.validate import InvalidRequest, check_count, check_device
+
     sizes = parse_sizes(args.sizes)
+    try:
+        check_device(args.device)
+        check_count(args.runs, "--runs")
+    except InvalidRequest as exc:
+        raise UserError(str(exc)) from None
     device = pick_device(args.device)
     groups: dict[str, list] = {}
     from restbench.engine.checkpoints import CheckpointRequest

@@ -131,7 +131,11 @@ def _write(args, state):
     from restbench.report.boards import Profile, load_store, write_reports
 
     root = _results_dir(args)
-    jobs = load_store(root)
+    damaged: list[Path] = []
+    jobs = load_store(root, damaged)
+    if damaged:
+        print(f"restbench: warning: {len(damaged)} damaged result file(s) are not on the boards "
+              "(see the warnings above; `restbench store check`)", file=sys.stderr)
     if not jobs:
         raise UserError(f"the results store {root} holds no sealed results, so no board was written; "
                         "run `restbench run …` first")
@@ -170,30 +174,30 @@ def handle_verify(args, state) -> int:
     from restbench.results.verdict import NOT_CLAIMED, judge_in
 
     if args.run:
-        from restbench.paths import results_dir
         from restbench.engine.claims import run_claims
-        from restbench.fetch.weights import parse_weight_overrides
-
         from restbench.engine.select import select_variants
 
-        args.results = args.results or results_dir(create=True)
-        try:
-            overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        outcome = run_claims(state, select_variants(state, [args.models]), data_root=args.data_root,
+        from restbench.cli.run import weight_flags, writable_results
+
+        variants = select_variants(state, [args.models])
+        overrides = weight_flags(args, variants=variants)
+        args.results = writable_results(args.results)
+        outcome = run_claims(state, variants, data_root=args.data_root,
                              results_dir=args.results, weights=overrides, progress=not args.no_progress)
         for line in outcome.unreachable:
             print(f"not reachable: {line}", file=sys.stderr)
 
     wanted = set(_split([args.models])) - {"all"}
     sets = {d.lower() for d in _split(args.dataset)}
+    damaged: list[Path] = []
     jobs = [
-        j for j in latest_per_job(load_store(_results_dir(args)))
+        j for j in latest_per_job(load_store(_results_dir(args), damaged))
         if (not wanted or j.summary.get("variant") in wanted or j.summary.get("model") in wanted)
         and (not sets or str(j.summary.get("dataset")).lower() in sets)
     ]
-    if not jobs:
+    # a damaged file is judged by nobody: it counts against the run unless its name shows it is filtered out
+    damaged = [p for p in damaged if _may_match(p.name, wanted, sets)]
+    if not jobs and not damaged:
         raise UserError("no stored results match; run `restbench run …` first (verify reads the results store only)")
     rows, skipped, judged = [], 0, []
     for j in jobs:
@@ -225,6 +229,7 @@ def handle_verify(args, state) -> int:
     if args.json:
         emit_json({"verdicts": rows, "without_claim": skipped, "deviating": failed,
                    "papers": [t.to_dict() for t in tally],
+                   "damaged_files": [str(p) for p in damaged],
                    "tolerance": {"psnr": args.tol_psnr, "ssim": args.tol_ssim}})
     else:
         _print_verify(rows)
@@ -233,7 +238,19 @@ def handle_verify(args, state) -> int:
                           not_yet_run=t.not_run, untraced=t.untraced) for t in tally])
         print(f"\n{len(rows)} result(s) with a claim, {failed} deviating beyond ±{args.tol_psnr} dB / ±{args.tol_ssim} SSIM;"
               f" {skipped} without a claim or efficiency-only (not judged)", file=sys.stderr)
-    return 1 if failed else 0
+    if damaged:
+        print(f"restbench: {len(damaged)} damaged result file(s) could not be judged: "
+              f"{', '.join(p.name for p in damaged[:3])}{' …' if len(damaged) > 3 else ''}; "
+              "run `restbench store check`", file=sys.stderr)
+    return 1 if failed or damaged else 0
+
+
+def _may_match(name: str, wanted: set[str], sets: set[str]) -> bool:
+    """Whether a job file named ``<variant>__<dataset>__<hash>.jsonl`` can be one the filters select."""
+    variant, _, rest = name.partition("__")
+    dataset = rest.rpartition("__")[0].lower()
+    ok_model = not wanted or any(variant == w or variant.startswith(w) for w in wanted)
+    return ok_model and (not sets or dataset in sets)
 
 
 def _print_verify(rows: list[dict]) -> None:

@@ -85,6 +85,8 @@ def register(sub, common) -> None:
     g.add_argument("--results", type=Path, help="results store directory (default: $RESTBENCH_HOME/results)")
     g.add_argument("--save-images", type=Path, metavar="DIR", help="write restored images as PNG")
     g.add_argument("--force", action="store_true", help="recompute jobs already in the results store")
+    g.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                   help="how long to wait for another process running the same job (default: until it finishes)")
     g.add_argument("--json", action="store_true", help="print one JSON document with the summary rows")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(handler=handle_run)
@@ -109,16 +111,17 @@ def run_options(args, weights: dict[str, str]) -> "RunOptions":
         compile=args.compile,
         limit=args.limit,
         data_root=args.data_root,
-        results_dir=args.results or results_dir(create=True),
+        results_dir=args.results or results_dir(),
         save_images=args.save_images,
         force=args.force,
         progress=not args.no_progress,
         weights=weights,
         missing_weights=getattr(args, "missing_weights", None) or ("random" if args.dataset == "demo" else "fail"),
         metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
-        prefetch=max(1, args.prefetch),
+        prefetch=args.prefetch,
         batch_size=args.batch_size,
         offline=True if args.offline else None,
+        lock_timeout=getattr(args, "lock_timeout", None),
     )
 
 
@@ -141,6 +144,46 @@ def checkpoint_request(args, state, strict: bool = True):
     )
 
 
+def check_run_args(args, state) -> None:
+    """Every flag value checked before any work, also for --dry-run (see restbench.engine.validate)."""
+    from restbench.engine.plan import Level
+    from restbench.engine.validate import InvalidRequest, check_request
+
+    try:
+        check_request(state.registry, args.dataset, Level(sigma=args.sigma, scale=args.scale, quality=args.quality),
+                      protocol=args.protocol, limit=args.limit, tile=args.tile, tile_overlap=args.tile_overlap,
+                      prefetch=args.prefetch, device=args.device)
+        if args.lock_timeout is not None and args.lock_timeout < 0:
+            raise InvalidRequest(f"--lock-timeout must be ≥ 0 seconds, not {args.lock_timeout}")
+    except InvalidRequest as exc:
+        raise UserError(str(exc)) from None
+
+
+def weight_flags(args, jobs=(), variants=()) -> dict[str, str]:
+    """``--weights`` as ``{id: path}``: no URL, and every ID names something that runs."""
+    from restbench.engine.validate import InvalidRequest, check_weight_ids, parse_weight_flags
+
+    try:
+        overrides = parse_weight_flags(args.weights)
+        if jobs or variants:  # with nothing planned, "nothing to run" is the clearer message
+            check_weight_ids(overrides, jobs, variants)
+    except InvalidRequest as exc:
+        raise UserError(str(exc)) from None
+    return {k: str(Path(v).expanduser()) if v != "random" else v for k, v in overrides.items()}
+
+
+def writable_results(path: Path | None) -> Path:
+    """The results folder, created and proven writable before a model is built."""
+    from restbench.engine.validate import InvalidRequest, check_writable_dir
+    from restbench.paths import results_dir
+
+    try:
+        return check_writable_dir(Path(path) if path else results_dir(),
+                                  hint="pass --results DIR" if path else "set RESTBENCH_HOME or pass --results DIR")
+    except InvalidRequest as exc:
+        raise UserError(str(exc)) from None
+
+
 def handle_run(args, state) -> int:
     from restbench.engine.checkpoints import require_planned
     from restbench.engine.select import select_variants
@@ -150,6 +193,7 @@ def handle_run(args, state) -> int:
         raise UserError(f"--batch-size must be at least 1, got {args.batch_size}")
     from restbench.engine.runner import run_plan
 
+    check_run_args(args, state)
     variants = select_variants(state, [args.models], checkpoint_request(args, state))
     demo = args.dataset == "demo"
     if demo:  # every task at once: pick the levels the demo documents unless told otherwise
@@ -164,12 +208,7 @@ def handle_run(args, state) -> int:
     except PlanError as exc:
         raise UserError(str(exc)) from None
     require_planned(plan, variants)
-    from restbench.fetch.weights import parse_weight_overrides
-
-    try:
-        overrides = {k: str(v) for k, v in parse_weight_overrides(args.weights).items()}
-    except ValueError as exc:
-        raise UserError(f"{exc} (or ID=random for efficiency-only rows)") from None
+    overrides = weight_flags(args, plan.jobs)
     opts = run_options(args, overrides)
     from restbench.engine.acquire import acquire, human_size, missing_for
 
@@ -201,6 +240,7 @@ def handle_run(args, state) -> int:
         return 0
     if not plan.jobs:
         raise UserError("nothing to run: no selected model suits this test set (see the skipped reasons above)")
+    opts.results_dir = args.results = writable_results(args.results)
     for line in acquire(state, plan.jobs, opts, strict_weights=opts.missing_weights != "random"):
         print(f"restbench: {line.splitlines()[0]}", file=sys.stderr)
     summaries, failures = run_plan(state, plan, opts)

@@ -24,10 +24,28 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
       expanded to RGB; JPEG EXIF orientation is applied (cv2 applies it by default).
     * Grey files stay 1-channel here; :func:`load_samples` replicates them for ``channels='rgb'``.
     """
-    from PIL import Image, ImageOps
+    from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
+    try:
+        return _decode(path)
+    except DatasetError:
+        raise
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        # Pillow says "image file is truncated", "broken PNG file", "cannot identify image file"
+        raise DatasetError(f"{path}: cannot decode this image ({exc}); the file is truncated or damaged — "
+                           "replace it or fetch the set again (restbench download-data NAME)") from None
+    except Exception as exc:  # a decoder bug on garbage input is still about this file
+        raise DatasetError(f"{path}: cannot decode this image ({type(exc).__name__}: {exc})") from None
+
+
+def _decode(path: Path) -> np.ndarray:
+    from PIL import Image, ImageOps
+
     with Image.open(path) as im:
+        im.load()  # decode now, inside the error handling, rather than lazily later
         if im.format == "JPEG":
             im = ImageOps.exif_transpose(im)
         mode = im.mode

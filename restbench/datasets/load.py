@@ -100,6 +100,9 @@ def _expect_count(spec: DatasetSpec, n: int, root: Path) -> None:
 def _load_item(spec: DatasetSpec, root: Path, item: _Item, task: str, channels: str) -> Sample:
     target = read_image(item.target)
     inp = read_image(item.input) if item.input is not None else None
+    if min(target.shape[:2]) < (item.sr_scale or 1):
+        raise DatasetError(f"{item.target}: the image is {target.shape[1]}x{target.shape[0]}, smaller than "
+                           f"the x{item.sr_scale} scale factor; nothing is left to score")
     if item.sr_scale:
         s = item.sr_scale
         h, w = target.shape[:2]
@@ -121,7 +124,8 @@ def _load_item(spec: DatasetSpec, root: Path, item: _Item, task: str, channels: 
     target = convert_channels(target, channels, task, item.target.suffix)
     if inp is not None:
         inp = convert_channels(inp, channels, task, item.input.suffix)
-    return Sample(item.name, np.ascontiguousarray(target), None if inp is None else np.ascontiguousarray(inp))
+    return Sample(item.name, np.ascontiguousarray(target), None if inp is None else np.ascontiguousarray(inp),
+                  source=str(item.target))
 
 
 def _load_mat(path: Path) -> np.ndarray:

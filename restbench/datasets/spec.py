@@ -216,3 +216,4 @@ class Sample:
     name: str
     target: np.ndarray
     input: np.ndarray | None = None
+    source: str | None = None  # the target file, for messages that must name it

@@ -33,6 +33,7 @@ class RunOptions:
     batch_size: int = 1  # images of equal size per forward pass (rows identical to batch 1)
     channels_last_auto: bool = True  # use NHWC where the architecture says it is faster
     family_weight_files: dict[str, set[str]] = field(default_factory=dict)
+    lock_timeout: float | None = None  # seconds to wait for another process running the same job; None: as long as it takes
 
 
 __all__ = ["RANDOM", "RunOptions"]

@@ -7,13 +7,14 @@ the job's protocol → per-image rows appended to the results store → a sealed
 
 from __future__ import annotations
 
+import math
 import platform
 import queue
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -27,7 +28,8 @@ from restbench.engine.inputs import make_input
 from restbench.engine.models import JobFailed, build_for, forward_settings, weights_for
 from restbench.engine.options import RunOptions
 from restbench.engine.plan import Job, Plan
-from restbench.results.store import JobStore, job_key
+from restbench.results.integrity import warn as warn_store
+from restbench.results.store import JobStore, StoreError, job_key
 
 QUALITY_METRICS = ("psnr", "ssim", "psnrb")  # per-image row keys the summary averages (PSNR-B: JPEG CAR only)
 
@@ -160,6 +162,46 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         metrics=list(opts.metrics),
     )
     store = JobStore(opts.results_dir, job_key(key_parts))
+    prep = _Prepared(protocol, spec, fwd, wpath, wsha, wsource, efficiency_only, sample_args, manifest, settings, vers)
+
+    def waiting() -> None:
+        print(f"restbench: {v.id} on {job.dataset}: another restbench process is running this job; "
+              f"waiting for it to finish (lock {store.lock_path})", file=sys.stderr)
+
+    try:  # one process per job: a second `run` waits here, then finds the sealed result
+        with store.locked(opts.lock_timeout, on_wait=waiting):
+            return _measure(state, job, opts, device, store, prep)
+    except StoreError as exc:
+        raise JobFailed(str(exc)) from None
+
+
+@dataclass
+class _Prepared:
+    """What run_job settled before taking the job's lock (protocol, weights, manifest, settings)."""
+
+    protocol: object
+    spec: object
+    fwd: ForwardSettings
+    wpath: Path | None
+    wsha: str | None
+    wsource: str
+    efficiency_only: bool
+    sample_args: dict
+    manifest: str
+    settings: dict
+    vers: dict
+
+
+def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: JobStore, prep: _Prepared) -> dict:
+    """The job under its lock: reuse a sealed result, or resume/measure every image and seal."""
+    from restbench.datasets import DatasetError, load_samples
+    from restbench.costs.cache import count_parameters
+    from restbench.protocols.named import evaluate
+
+    v = job.variant
+    protocol, spec, fwd, wpath, wsha, wsource = prep.protocol, prep.spec, prep.fwd, prep.wpath, prep.wsha, prep.wsource
+    efficiency_only, sample_args, manifest, settings, vers = (
+        prep.efficiency_only, prep.sample_args, prep.manifest, prep.settings, prep.vers)
     if store.is_complete() and not opts.force:
         _, summary = store.load_final()
         if summary is not None:
@@ -181,13 +223,20 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     rows = list(done.values())
     tiled = sum(1 for r in rows if r.get("tiled"))
     macs: dict | None = None
+    seen: dict[str, int] = {}  # this job's images in set order: a resumed row for any other image is not kept
+    current = "the first image"
 
     def prepared():
         for sample in load_samples(spec, opts.data_root, **sample_args):
+            seen.setdefault(sample.name, len(seen))
             if sample.name in done:
                 continue
-            x, y = make_input(sample, protocol, job)
-            yield sample.name, x, y
+            where = str(getattr(sample, "source", None) or sample.name)
+            try:
+                x, y = make_input(sample, protocol, job)
+            except Exception as exc:  # raised in the prefetch thread: name the image it concerns
+                raise JobFailed(f"{where}: {exc}") from None
+            yield sample.name, x, y, where
 
     from tqdm import tqdm
 
@@ -197,6 +246,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     try:
         depth = max(opts.prefetch, opts.batch_size)
         for batch in batched(_prefetch(prepared(), depth=depth), opts.batch_size):
+            for _, _, y_item, current in batch:
+                _check_size(current, y_item, protocol, job)
             x, y = torch.cat([b[1] for b in batch]), torch.cat([b[2] for b in batch])
             if device.type == "cuda":  # pinned host memory makes the copies below asynchronous
                 x, y = x.pin_memory(), y.pin_memory()
@@ -205,7 +256,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
             if macs is None:
                 macs = _macs_at(state, job, plain_model, x[:1])
             forward_s += secs
-            for i, (name, _, _) in enumerate(batch):
+            for i, (name, _, _, current) in enumerate(batch):
                 out_i, y_i = out[i : i + 1], y[i : i + 1]
                 row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
                            forward_s=round(secs / len(batch), 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
@@ -217,20 +268,32 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
                     if "psnrb" in scores:
                         row["psnrb"] = scores["psnrb"]
                     row.update(_extra_metrics(out_i, y_i, opts.metrics))
+                _check_finite(current, row)
                 if opts.save_images:
                     _save(out_i, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
-                store.append(row)
-                rows.append(row)
+                rows.append(store.append(row))
                 tiled += was_tiled
                 bar.update(1)
-    except DatasetError as exc:
+    except (DatasetError, JobFailed, StoreError) as exc:
         raise JobFailed(str(exc)) from None
+    except ValueError as exc:  # e.g. an image smaller than the SSIM window: the file is the story
+        raise JobFailed(f"{current}: {exc}") from None
     except Exception as exc:
-        raise JobFailed(f"{type(exc).__name__}: {exc}") from None
+        raise JobFailed(f"{current}: {type(exc).__name__}: {exc}") from None
     finally:
         bar.close()
+    foreign = [r for r in rows if r["image"] not in seen]
+    if foreign:  # rows of a partial file that name images this job does not have
+        from restbench.results.integrity import Damage
+
+        warn_store([Damage(store.partial, None, f"row for image {r['image']!r}, which is not one of this job's images")
+                    for r in foreign], f"{store.partial.name}: those rows are not kept")
+        rows = [r for r in rows if r["image"] in seen]
+    rows.sort(key=lambda r: seen[r["image"]])  # the set's order, however often the job was resumed
     if not rows:
         raise JobFailed("no images were found for this job")
+    if macs is None:  # every image came from an interrupted run: count the MACs at the first one's size
+        macs = _macs_first_image(state, job, spec, opts, sample_args, protocol, plain_model, device)
     summary = dict(
         kind="summary",
         model=v.arch,
@@ -259,7 +322,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         started=started,
         finished=datetime.now(timezone.utc).isoformat(),
         wall_s=round(time.perf_counter() - t_wall, 3),
-        forward_s=round(forward_s, 3),
+        forward_s=round(sum(r.get("forward_s") or 0.0 for r in rows), 3),  # every image's own time, resumed or not
+        resumed_images=len(done),
         job_key=store.key,
     )
     metric_names = sorted({k for r in rows for k in r if k in QUALITY_METRICS or k in opts.metrics})
@@ -268,8 +332,34 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         summary[m] = None if efficiency_only or not vals else float(np.mean(vals))
     if efficiency_only:
         summary["psnr"] = summary["ssim"] = None
-    store.seal(rows, summary)
-    return summary
+    return store.seal(rows, summary)
+
+
+def _check_size(where: str, target: torch.Tensor, protocol, job: Job) -> None:
+    """An image must be larger than the border the protocol crops from it, or nothing is scored."""
+    h, w = int(target.shape[-2]), int(target.shape[-1])
+    crop = protocol.crop_pixels(job.scale)
+    if min(h, w) <= 2 * crop:
+        raise JobFailed(f"{where}: the image is {w}x{h}, too small for protocol {protocol.name}, "
+                        f"which crops {crop} px from each border")
+
+
+def _check_finite(where: str, row: dict) -> None:
+    """A NaN or infinite score is never stored: JSON has no such numbers and no mean survives one."""
+    for k, val in row.items():  # psnr, ssim, psnrb and any extra (pyiqa) metric
+        if isinstance(val, float) and not math.isfinite(val):
+            why = ("the output equals the ground truth exactly, so the degradation did nothing (e.g. σ 0)"
+                   if val > 0 else "the model's output is not a number")
+            raise JobFailed(f"{where}: {k} is {val} — {why}; the job is not sealed")
+
+
+def _macs_first_image(state, job: Job, spec, opts: RunOptions, sample_args: dict, protocol, model, device) -> dict | None:
+    from restbench.datasets import load_samples
+
+    for sample in load_samples(spec, opts.data_root, **{**sample_args, "limit": 1}):
+        x, _ = make_input(sample, protocol, job)
+        return _macs_at(state, job, model, x.to(device))
+    return None
 
 
 def forward_image(model, x, spec, scale, settings: ForwardSettings, device) -> tuple[torch.Tensor, float, bool]:

@@ -44,15 +44,25 @@ def select_variants(state, targets: list[str], checkpoints=None) -> list[Variant
         elif looks_like_checkpoint(t):
             out.append(variant_from_checkpoint(state, t, checkpoints))
         else:
-            raise UserError(
-                f"unknown model {t!r}; families: {', '.join(sorted(reg.architectures))} "
-                "(see `restbench models` for variant ids)"
-            )
+            raise UserError(_unknown_model(state, t))
     seen: dict[str, Variant] = {}
     for v in out:
         seen.setdefault(v.id, v)
     return list(seen.values())
 
+
+def _unknown_model(state, name: str) -> str:
+    """Why ``name`` is unknown: a blocked plugin that provides it is named, not hidden."""
+    blocked = list(getattr(state, "blocked", ()))
+    for p in blocked:
+        if name == p.name or name.startswith(p.name) or p.module.endswith("_" + name.split("-")[0]):
+            return (f"model {name!r} is provided by plugin {p.name!r} ({p.module}), which is blocked by "
+                    f"RESTBENCH_BLOCK_PLUGINS; remove {p.name} from RESTBENCH_BLOCK_PLUGINS to use it")
+    msg = (f"unknown model {name!r}; families: {', '.join(sorted(state.registry.architectures))} "
+           "(see `restbench models` for variant ids)")
+    if blocked:
+        msg += f"; blocked by RESTBENCH_BLOCK_PLUGINS (not loaded): {', '.join(p.name for p in blocked)}"
+    return msg
 
 
 __all__ = ["level", "select_variants"]

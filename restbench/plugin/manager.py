@@ -40,6 +40,7 @@ class PluginState:
     registry: Registry
     plugins: list[PluginInfo] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    blocked: list[PluginInfo] = field(default_factory=list)  # skipped by RESTBENCH_BLOCK_PLUGINS (never imported)
 
 
 def _env_list(name: str) -> list[str]:
@@ -80,6 +81,8 @@ def load_plugins(extra: Iterable[str] = (), autoload: bool | None = None) -> Plu
 
     def add(name: str, module_name: str, source: str, loader, dist=None) -> None:
         if name in blocked or module_name in blocked:
+            version = getattr(dist, "version", None) or "unknown"
+            state.blocked.append(PluginInfo(name, module_name, version, source))
             return
         if pm.has_plugin(name):
             return

@@ -26,7 +26,7 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from restbench.registry import Registry
-from restbench.results.store import JobStore
+from restbench.results.store import JobStore, sealed_files
 from restbench.results.verdict import DECIMALS, DEFAULT_TOL_PSNR, DEFAULT_TOL_SSIM, DEVIATES, NOT_CLAIMED, NOT_MEASURED, REPRODUCED, Verdict, judge_in
 from restbench.report.text import (
     as_json as _json,
@@ -52,15 +52,19 @@ class JobResult:
     superseded: int = 0  # older runs of the same job hidden behind this one
 
 
-def load_store(root: Path) -> list[JobResult]:
-    """Every sealed job under ``root`` (partial files of running or killed jobs are ignored)."""
+def load_store(root: Path, damaged: list[Path] | None = None) -> list[JobResult]:
+    """Every sealed job under ``root`` (partial files of running or killed jobs are ignored).
+
+    A file that fails validation is never a result: the store warns on stderr with file and line,
+    and its path is appended to ``damaged`` when given, so a command can say so in its own output.
+    """
     jobs = []
-    for path in sorted(Path(root).glob("*.jsonl")):
-        if path.name.endswith(".partial.jsonl"):
-            continue
+    for path in sealed_files(root):
         images, summary = JobStore(path.parent, path.name[: -len(".jsonl")]).load_final()
         if summary is not None:
             jobs.append(JobResult(summary, images))
+        elif damaged is not None:
+            damaged.append(path)
     return jobs
 
 

@@ -9,7 +9,8 @@ def _fmt(v, nd):
     return "—" if v is None else f"{v:.{nd}f}"
 
 
-def print_summary_table(summaries: list[dict], failures: list[dict], file=sys.stdout) -> None:
+def print_summary_table(summaries: list[dict], failures: list[dict], file=None) -> None:
+    file = file or sys.stdout  # looked up per call: a default bound at import outlives a redirected stdout
     with_b = any(s.get("psnrb") is not None for s in summaries)  # PSNR-B column only for JPEG CAR runs
     if summaries:
         head = (f"{'variant':<40} {'dataset':<9} {'protocol':<18} {'n':>4} {'PSNR':>7} {'SSIM':>7} "
