@@ -27,6 +27,7 @@ from restbench.engine.inputs import make_input
 from restbench.engine.models import JobFailed, build_for, forward_settings, weights_for
 from restbench.engine.options import RunOptions
 from restbench.engine.plan import Job, Plan
+from restbench.engine.shard import JobShard, WholeJob
 from restbench.results.store import JobStore, job_key
 
 QUALITY_METRICS = ("psnr", "ssim", "psnrb")  # per-image row keys the summary averages (PSNR-B: JPEG CAR only)
@@ -109,8 +110,10 @@ def run_plan(state, plan: Plan, opts: RunOptions) -> tuple[list[dict], list[dict
     return summaries, failures
 
 
-def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
-    from restbench.datasets import DatasetError, load_samples, manifest_hash
+def run_job(state, job: Job, opts: RunOptions, device: torch.device, shard: JobShard | None = None) -> dict | None:
+    """Measure one job and seal its summary; ``shard`` says which images this process runs (default
+    all of them). Returns the summary, or None on a rank whose rows another rank seals."""
+    from restbench.datasets import DatasetError, load_samples, manifest_hash, sample_sizes
     from restbench.costs.cache import count_parameters
     from restbench.protocols.named import evaluate, get_protocol
 
@@ -145,9 +148,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         _, summary = store.load_final()
         if summary is not None:
             return {**summary, "cached": True}
-    if opts.force:
-        store.discard()
-    done = store.resume()
+    shard = shard or WholeJob()
+    done = shard.begin(store, opts.force)
 
     model = build_for(state, v, wpath).to(device)
     plain_model = model  # fvcore traces the eager module, never a compiled one
@@ -160,11 +162,11 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
     t_wall = time.perf_counter()
     forward_s = 0.0
     rows = list(done.values())
-    tiled = sum(1 for r in rows if r.get("tiled"))
     macs: dict | None = None
+    macs_image = None
 
     def prepared():
-        for sample in load_samples(spec, opts.data_root, **sample_args):
+        for sample in load_samples(spec, opts.data_root, **sample_args, only=shard.only()):
             if sample.name in done:
                 continue
             x, y = make_input(sample, protocol, job)
@@ -183,7 +185,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
             y = y.to(device, non_blocking=True)
             out, secs, was_tiled = forward_image(model, x, v.input, job.scale, fwd, device)
             if macs is None:
-                macs = _macs_at(state, job, plain_model, x)
+                macs, macs_image = _macs_at(state, job, plain_model, x), name
             forward_s += secs
             row = dict(kind="image", image=name, variant=v.id, dataset=job.dataset, tiled=was_tiled,
                        forward_s=round(secs, 6), height=int(y.shape[-2]), width=int(y.shape[-1]))
@@ -195,9 +197,8 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
                 row.update(_extra_metrics(out, y, opts.metrics))
             if opts.save_images:
                 _save(out, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
-            store.append(row)
+            shard.append(store, row)
             rows.append(row)
-            tiled += was_tiled
             bar.update(1)
     except DatasetError as exc:
         raise JobFailed(str(exc)) from None
@@ -205,6 +206,20 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         raise JobFailed(f"{type(exc).__name__}: {exc}") from None
     finally:
         bar.close()
+    rows = shard.finish(store, rows)
+    if rows is None:
+        return None  # another rank seals this job
+    try:  # rows in the set's order whichever process measured them, so the means are the same
+        order = {name: i for i, (name, _) in enumerate(sample_sizes(spec, opts.data_root, task=job.task,
+                                                                    scale=job.level.scale, limit=opts.limit))}
+    except DatasetError as exc:
+        raise JobFailed(str(exc)) from None
+    rows.sort(key=lambda r: order.get(r["image"], len(order)))
+    tiled = sum(1 for r in rows if r.get("tiled"))
+    first = next(iter(order), None)
+    if rows and first is not None and macs_image != first:  # the cost figure is always the first image's
+        sample = next(load_samples(spec, opts.data_root, **sample_args, only={first}))
+        macs = _macs_at(state, job, plain_model, make_input(sample, protocol, job)[0])
     if not rows:
         raise JobFailed("no images were found for this job")
     summary = dict(
@@ -243,6 +258,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         summary[m] = None if efficiency_only or not vals else float(np.mean(vals))
     if efficiency_only:
         summary["psnr"] = summary["ssim"] = None
+    summary.update(shard.summary_fields(rows))
     store.seal(rows, summary)
     return summary
 
