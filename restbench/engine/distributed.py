@@ -478,7 +478,12 @@ class ImageShard:
         self._step("finish")
         if self.rank != 0:
             return None
-        return list(store.read_all().values())
+        merged = store.read_all()
+        missing = [name for name, _ in self.images if name not in merged]
+        if missing and self.images:  # every rank said it finished: its rows must be visible here
+            raise JobFailed(f"rank 0 cannot see the rows of {len(missing)} image(s) the other ranks measured "
+                            f"(e.g. {missing[0]}): is --results a directory every rank shares?")
+        return list(merged.values())
 
     def fail(self, message: str) -> None:
         """Take the steps this rank has not taken yet, reporting ``message`` (the others fail too)."""
