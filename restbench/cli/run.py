@@ -120,6 +120,8 @@ def run_options(args, weights: dict[str, str]) -> "RunOptions":
 def handle_run(args, state) -> int:
     from restbench.engine.distributed import detect_launch, start_session
 
+    if args.world_size is not None and not args.dry_run:
+        raise UserError("--world-size only previews a split with --dry-run; start the ranks with torchrun or srun")
     launch = detect_launch()
     if launch is None or args.dry_run:
         return _handle_run(args, state, None, launch)
@@ -145,8 +147,6 @@ def _handle_run(args, state, session, launch) -> int:
                          representative=demo)
     except PlanError as exc:
         raise UserError(str(exc)) from None
-    if args.world_size is not None and not args.dry_run:
-        raise UserError("--world-size only previews a split with --dry-run; start the ranks with torchrun or srun")
     world = args.world_size or (launch.world_size if launch else None)
     if launch is not None and launch.rank != 0 and (args.dry_run or session is None):
         return 0  # rank 0 prints the plan

@@ -85,3 +85,36 @@ def test_many_small_jobs_go_whole_to_ranks_and_big_jobs_are_split():
     assert isinstance(forced, Distribution)
     with pytest.raises(UserError):
         distribute(_plan(1), 2, [set5], mode="nodes")
+
+
+def test_dry_run_shows_the_split_and_only_rank_0_prints_it(shared_dir, capsys, monkeypatch):
+    import json
+
+    from restbench.cli import main
+    from restbench.plugin import manager as plugins
+
+    plugins.reset()
+    args = ["run", "--models", "dncnn", "--dataset", "Set12", "--sigma", "25", "--data-root",
+            str(shared_dir / "datasets"), "--dry-run", "--json"]
+    assert main([*args, "--world-size", "2"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["distributed"]["world_size"] == 2 and doc["distributed"]["mode"] == "images"
+    (row,) = doc["plan"]
+    assert row["images"] == 12 and sorted(row["ranks"]["0"] + row["ranks"]["1"]) == [f"{i:02d}" for i in range(1, 13)]
+    # --models all on Set5 x4: 4 jobs of 5 images for 4 ranks: whole jobs, one each (text form)
+    assert main(["run", "--models", "all", "--dataset", "Set5", "--scale", "4", "--data-root",
+                 str(shared_dir / "datasets"), "--dry-run", "--world-size", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "distributed: 4 ranks, mode jobs" in out
+    assert all(f"  rank {r}   " in out for r in range(4))
+    assert main(["run", "--models", "identity", "--dataset", "demo", "--world-size", "2"]) == 2
+    assert "--world-size only previews" in capsys.readouterr().err
+    # under a launcher (no process group for a dry run): rank 1 is silent, rank 0 uses the world size
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "1")
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    monkeypatch.setenv("RANK", "1")
+    assert main(args) == 0 and capsys.readouterr().out == ""
+    monkeypatch.setenv("RANK", "0")
+    assert main(args) == 0 and json.loads(capsys.readouterr().out)["distributed"]["world_size"] == 3
+    plugins.reset()
