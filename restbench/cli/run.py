@@ -81,6 +81,13 @@ def register(sub, common) -> None:
                         "identical to batch 1, other sizes fall back to smaller batches (default 1)")
     g.add_argument("--prefetch", type=int, default=2, metavar="N",
                    help="images a background thread decodes and degrades ahead of the model (default 2)")
+    g = p.add_argument_group("distributed (under torchrun or srun; see docs/distributed.md)")
+    g.add_argument("--shard", choices=["auto", "images", "jobs"], default="auto",
+                   help="split each job's images between ranks, or give ranks whole jobs (default: auto)")
+    g.add_argument("--dist-timeout", type=float, default=1800.0, metavar="S",
+                   help="seconds a rank waits for another that makes no progress before failing (default 1800)")
+    g.add_argument("--world-size", type=int, metavar="N",
+                   help="with --dry-run: show how N ranks would share the plan")
     g = p.add_argument_group("outputs")
     g.add_argument("--results", type=Path, help="results store directory (default: $RESTBENCH_HOME/results)")
     g.add_argument("--save-images", type=Path, metavar="DIR", help="write restored images as PNG")
@@ -185,6 +192,18 @@ def writable_results(path: Path | None) -> Path:
 
 
 def handle_run(args, state) -> int:
+    from restbench.engine.distributed import detect_launch, start_session
+
+    if args.world_size is not None and not args.dry_run:
+        raise UserError("--world-size only previews a split with --dry-run; start the ranks with torchrun or srun")
+    launch = detect_launch()
+    if launch is None or args.dry_run:
+        return _handle_run(args, state, None, launch)
+    with start_session(launch, args.device, args.dist_timeout) as session:
+        return _handle_run(args, state, session, launch)
+
+
+def _handle_run(args, state, session, launch) -> int:
     from restbench.engine.checkpoints import require_planned
     from restbench.engine.select import select_variants
     from restbench.engine.plan import Level, PlanError, make_plan
@@ -212,9 +231,13 @@ def handle_run(args, state) -> int:
     opts = run_options(args, overrides)
     from restbench.engine.acquire import acquire, human_size, missing_for
 
+    world = args.world_size or (launch.world_size if launch else None)
+    if launch is not None and launch.rank != 0 and (args.dry_run or session is None):
+        return 0  # rank 0 prints the plan
     if not args.dry_run:
-        for fam, why in plan.skipped:
-            print(f"skipped {fam}: {why}", file=sys.stderr)
+        if session is None or session.is_main:
+            for fam, why in plan.skipped:
+                print(f"skipped {fam}: {why}", file=sys.stderr)
     else:
         rows = [
             dict(variant=j.variant.id, model=j.variant.arch, task=j.task, dataset=j.dataset, protocol=j.protocol)
@@ -222,10 +245,16 @@ def handle_run(args, state) -> int:
         ]
         downloads = missing_for(state, plan.jobs, opts)
         total = sum(m.size or 0 for m in downloads)
+        shares = _distribution(state, plan, args, world) if world else None
         if args.json:
-            emit_json({"plan": rows, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped],
-                       "downloads": [dict(kind=m.kind, name=m.name, size=m.size, automatic=m.automatic,
-                                          sources=[r.canonical_url for r in m.remotes]) for m in downloads]})
+            doc = {"plan": rows, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped],
+                   "downloads": [dict(kind=m.kind, name=m.name, size=m.size, automatic=m.automatic,
+                                      sources=[r.canonical_url for r in m.remotes]) for m in downloads]}
+            if shares is not None:
+                for row, share in zip(rows, shares.describe(plan)):
+                    row.update({k: share[k] for k in ("images", "rank", "ranks") if k in share})
+                doc["distributed"] = dict(world_size=shares.world_size, mode=shares.mode, reason=shares.reason)
+            emit_json(doc)
         else:
             for r in rows:
                 print(f"run  {r['variant']:<45} {r['task']:<20} protocol {r['protocol']}")
@@ -237,13 +266,34 @@ def handle_run(args, state) -> int:
                 unknown = sum(m.size is None for m in downloads)
                 print(f"would download {len(downloads)} item(s), {human_size(total)}"
                       + (f" + {unknown} of unknown size" if unknown else "") + " into " + str(_cache_root()))
+            if shares is not None:
+                print(f"distributed: {shares.world_size} ranks, mode {shares.mode}: {shares.reason}")
+                for share in shares.describe(plan):
+                    n = "?" if share["images"] is None else share["images"]
+                    if "rank" in share:
+                        print(f"  rank {share['rank']:<3} {share['variant']} on {share['dataset']} ({n} images)")
+                    else:
+                        parts = ", ".join(f"rank {r}: {len(names)}" for r, names in share["ranks"].items())
+                        print(f"  {share['variant']} on {share['dataset']} ({n} images) → {parts}")
+                        for r, names in share["ranks"].items():
+                            print(f"    rank {r}: {' '.join(names) or '-'}")
         return 0
     if not plan.jobs:
         raise UserError("nothing to run: no selected model suits this test set (see the skipped reasons above)")
     opts.results_dir = args.results = writable_results(args.results)
-    for line in acquire(state, plan.jobs, opts, strict_weights=opts.missing_weights != "random"):
-        print(f"restbench: {line.splitlines()[0]}", file=sys.stderr)
-    summaries, failures = run_plan(state, plan, opts)
+    if session is not None:
+        from restbench.engine.distributed import fingerprint, run_plan_distributed
+
+        shares = _distribution(state, plan, args, session.world_size, opts)
+        session.agree(fingerprint(plan, opts, shares.mode))
+        # one process per node fetches what the plan needs (run_plan_distributed), the others wait
+        summaries, failures = run_plan_distributed(state, plan, opts, session, shares)
+        if not session.is_main:
+            return 1 if failures else 0  # rank 0 prints the results
+    else:
+        for line in acquire(state, plan.jobs, opts, strict_weights=opts.missing_weights != "random"):
+            print(f"restbench: {line.splitlines()[0]}", file=sys.stderr)
+        summaries, failures = run_plan(state, plan, opts)
     if args.json:
         emit_json({"results": summaries, "failures": failures, "skipped": [dict(model=f, reason=r) for f, r in plan.skipped]})
     else:
@@ -251,3 +301,16 @@ def handle_run(args, state) -> int:
 
         print_summary_table(summaries, failures)
     return 1 if failures else 0
+
+
+def _distribution(state, plan, args, world: int, opts=None):
+    """How ``world`` ranks share ``plan`` (``--shard``), from the sets' file headers."""
+    from restbench.engine.distributed import distribute, job_images
+
+    if world < 1:
+        raise UserError("--world-size must be at least 1")
+    if opts is None:  # a dry run: only where the data is and how much of it
+        from restbench.engine.options import RunOptions
+
+        opts = RunOptions(data_root=args.data_root, limit=args.limit)
+    return distribute(plan, world, [job_images(state, j, opts) for j in plan.jobs], args.shard)

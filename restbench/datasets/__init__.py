@@ -29,7 +29,7 @@ details that matter (16-bit PNGs, grey conversion rules).
 """
 
 from restbench.datasets.imageio import read_image, to_grey, to_rgb
-from restbench.datasets.load import load_samples
+from restbench.datasets.load import load_samples, sample_sizes
 from restbench.datasets.locate import default_data_root, find_root, how_to_get, packaged_root, spec_of
 from restbench.datasets.manifest import file_sha256, known_checksums, manifest_files, manifest_hash, verify_dataset, verify_folder
 from restbench.datasets.spec import IMAGE_SUFFIXES, LAYOUTS, SR_TASKS, DatasetError, DataSource, DatasetSpec, Sample
@@ -53,6 +53,7 @@ __all__ = [
     "mirror_dataset",
     "packaged_root",
     "read_image",
+    "sample_sizes",
     "spec_of",
     "to_grey",
     "to_rgb",

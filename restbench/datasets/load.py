@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -178,6 +178,7 @@ def load_samples(
     quality: int | None = None,
     channels: str = "rgb",
     limit: int | None = None,
+    only: Collection[str] | None = None,
 ) -> Iterator[Sample]:
     """Yield the set's samples for ``task`` in natural file-name order.
 
@@ -190,6 +191,7 @@ def load_samples(
     is read; they are accepted so callers can pass the whole protocol.
 
     Pairing and count problems are raised as :class:`DatasetError` before any image is decoded.
+    ``only`` (sample names) skips the others before they are decoded: one rank's shard of a set.
     """
     del sigma, quality
     spec = spec_of(spec)
@@ -198,9 +200,47 @@ def load_samples(
     check_task(spec, task, scale)
     root = find_root(spec, data_root)
     if spec.layout == "mat":
-        return _mat_samples(spec, root, task, channels, limit)
+        samples = _mat_samples(spec, root, task, channels, limit)
+        return samples if only is None else (s for s in samples if s.name in only)
     items = plan_items(spec, root, task, scale)
     _expect_count(spec, len(items), root)
     if limit is not None:
         items = items[:limit]
+    if only is not None:
+        items = [it for it in items if it.name in only]
     return (_load_item(spec, root, it, task, channels) for it in items)
+
+
+def sample_sizes(
+    spec: DatasetSpec | str,
+    data_root: str | os.PathLike[str] | None,
+    *,
+    task: str,
+    scale: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[str, int]]:
+    """(name, target pixels) of every sample :func:`load_samples` yields, in its order, read from
+    file headers without decoding: what a distributed run balances its shards by."""
+    spec = spec_of(spec)
+    check_task(spec, task, scale)
+    root = find_root(spec, data_root)
+    if spec.layout == "mat":
+        import scipy.io
+
+        shapes = {name: shape for name, shape, _ in scipy.io.whosmat(str(root / spec.mat_files[1]))}
+        n_img, n_blk, h, w = shapes[Path(spec.mat_files[1]).stem][:4]
+        out = [(f"{i + 1:04d}_{k + 1:02d}", h * w) for i in range(n_img) for k in range(n_blk)]
+        return out[:limit] if limit is not None else out
+    from PIL import Image
+
+    items = plan_items(spec, root, task, scale)
+    if limit is not None:
+        items = items[:limit]
+    sizes = []
+    for it in items:
+        with Image.open(it.target) as im:
+            w, h = im.size
+        if it.sr_scale:
+            h, w = h // it.sr_scale * it.sr_scale, w // it.sr_scale * it.sr_scale
+        sizes.append((it.name, h * w))
+    return sizes

@@ -8,6 +8,7 @@ the job's protocol → per-image rows appended to the results store → a sealed
 from __future__ import annotations
 
 import math
+import contextlib
 import platform
 import queue
 import subprocess
@@ -30,6 +31,7 @@ from restbench.engine.options import RunOptions
 from restbench.engine.plan import Job, Plan
 from restbench.results.integrity import warn as warn_store
 from restbench.results.store import JobStore, StoreError, job_key
+from restbench.engine.shard import JobShard, WholeJob
 
 QUALITY_METRICS = ("psnr", "ssim", "psnrb")  # per-image row keys the summary averages (PSNR-B: JPEG CAR only)
 
@@ -128,8 +130,10 @@ def run_plan(state, plan: Plan, opts: RunOptions) -> tuple[list[dict], list[dict
     return summaries, failures
 
 
-def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
-    from restbench.datasets import DatasetError, load_samples, manifest_hash
+def run_job(state, job: Job, opts: RunOptions, device: torch.device, shard: JobShard | None = None) -> dict | None:
+    """Measure one job and seal its summary; ``shard`` says which images this process runs (default
+    all of them). Returns the summary, or None on a rank whose rows another rank seals."""
+    from restbench.datasets import DatasetError, load_samples, manifest_hash, sample_sizes
     from restbench.costs.cache import count_parameters
     from restbench.protocols.named import evaluate, get_protocol
 
@@ -168,9 +172,14 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device) -> dict:
         print(f"restbench: {v.id} on {job.dataset}: another restbench process is running this job; "
               f"waiting for it to finish (lock {store.lock_path})", file=sys.stderr)
 
-    try:  # one process per job: a second `run` waits here, then finds the sealed result
-        with store.locked(opts.lock_timeout, on_wait=waiting):
-            return _measure(state, job, opts, device, store, prep)
+    shard = shard or WholeJob()
+    # One process per job: a second `run` waits here, then finds the sealed result. The ranks of a
+    # distributed run that split one job's images coordinate through their session instead (each
+    # writes its own shard file, rank 0 seals), so they must not queue on the job's lock.
+    lock = store.locked(opts.lock_timeout, on_wait=waiting) if isinstance(shard, WholeJob) else contextlib.nullcontext()
+    try:
+        with lock:
+            return _measure(state, job, opts, device, store, prep, shard)
     except StoreError as exc:
         raise JobFailed(str(exc)) from None
 
@@ -192,9 +201,10 @@ class _Prepared:
     vers: dict
 
 
-def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: JobStore, prep: _Prepared) -> dict:
+def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: JobStore, prep: _Prepared,
+             shard: JobShard) -> dict | None:
     """The job under its lock: reuse a sealed result, or resume/measure every image and seal."""
-    from restbench.datasets import DatasetError, load_samples
+    from restbench.datasets import DatasetError, load_samples, sample_sizes
     from restbench.costs.cache import count_parameters
     from restbench.protocols.named import evaluate
 
@@ -206,9 +216,7 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
         _, summary = store.load_final()
         if summary is not None:
             return {**summary, "cached": True}
-    if opts.force:
-        store.discard()
-    done = store.resume()
+    done = shard.begin(store, opts.force)
 
     model = build_for(state, v, wpath).to(device)
     plain_model = model  # fvcore traces the eager module, never a compiled one
@@ -221,14 +229,12 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
     t_wall = time.perf_counter()
     forward_s = 0.0
     rows = list(done.values())
-    tiled = sum(1 for r in rows if r.get("tiled"))
     macs: dict | None = None
-    seen: dict[str, int] = {}  # this job's images in set order: a resumed row for any other image is not kept
     current = "the first image"
+    macs_image = None
 
     def prepared():
-        for sample in load_samples(spec, opts.data_root, **sample_args):
-            seen.setdefault(sample.name, len(seen))
+        for sample in load_samples(spec, opts.data_root, **sample_args, only=shard.only()):
             if sample.name in done:
                 continue
             where = str(getattr(sample, "source", None) or sample.name)
@@ -254,7 +260,7 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             out, secs, was_tiled = forward_image(model, x, v.input, job.scale, fwd, device)
             if macs is None:
-                macs = _macs_at(state, job, plain_model, x[:1])
+                macs, macs_image = _macs_at(state, job, plain_model, x[:1]), batch[0][0]
             forward_s += secs
             for i, (name, _, _, current) in enumerate(batch):
                 out_i, y_i = out[i : i + 1], y[i : i + 1]
@@ -271,7 +277,7 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
                 _check_finite(current, row)
                 if opts.save_images:
                     _save(out_i, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
-                rows.append(store.append(row))
+                rows.append(shard.append(store, row))
                 tiled += was_tiled
                 bar.update(1)
     except (DatasetError, JobFailed, StoreError) as exc:
@@ -282,14 +288,27 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
         raise JobFailed(f"{current}: {type(exc).__name__}: {exc}") from None
     finally:
         bar.close()
-    foreign = [r for r in rows if r["image"] not in seen]
+    rows = shard.finish(store, rows)
+    if rows is None:
+        return None  # another rank seals this job
+    try:  # every image of the job in the set's order, whichever process (or rank) measured it
+        order = {name: i for i, (name, _) in enumerate(sample_sizes(spec, opts.data_root, task=job.task,
+                                                                    scale=job.level.scale, limit=opts.limit))}
+    except DatasetError as exc:
+        raise JobFailed(str(exc)) from None
+    foreign = [r for r in rows if r["image"] not in order]
     if foreign:  # rows of a partial file that name images this job does not have
         from restbench.results.integrity import Damage
 
         warn_store([Damage(store.partial, None, f"row for image {r['image']!r}, which is not one of this job's images")
                     for r in foreign], f"{store.partial.name}: those rows are not kept")
-        rows = [r for r in rows if r["image"] in seen]
-    rows.sort(key=lambda r: seen[r["image"]])  # the set's order, however often the job was resumed
+        rows = [r for r in rows if r["image"] in order]
+    rows.sort(key=lambda r: order[r["image"]])  # the set's order, however often the job was resumed
+    tiled = sum(1 for r in rows if r.get("tiled"))
+    first = next(iter(order), None)
+    if rows and first is not None and macs_image != first:  # the cost figure is always the first image's
+        sample = next(load_samples(spec, opts.data_root, **sample_args, only={first}))
+        macs = _macs_at(state, job, plain_model, make_input(sample, protocol, job)[0].to(device))
     if not rows:
         raise JobFailed("no images were found for this job")
     if macs is None:  # every image came from an interrupted run: count the MACs at the first one's size
@@ -332,6 +351,7 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
         summary[m] = None if efficiency_only or not vals else float(np.mean(vals))
     if efficiency_only:
         summary["psnr"] = summary["ssim"] = None
+    summary.update(shard.summary_fields(rows))
     return store.seal(rows, summary)
 
 

@@ -6,6 +6,8 @@ Layout under the results directory::
     <job-key>.jsonl           the same rows followed by one summary row, written atomically
     .locks/<job-key>.lock     held by the one process running the job (filelock; released on exit or kill)
     quarantine/               damaged files set aside byte for byte, with a note of what was wrong
+    <job-key>.rank<R>.partial.jsonl   rows rank R of a distributed run measured (one file per
+                              rank, so ranks never write the same file); merged when sealed
 
 A job key hashes everything that decides the numbers (variant, dataset manifest, protocol,
 settings, weight sha256, versions), so a finished job is found again and not recomputed, and a
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import hashlib
 import json
 import os
@@ -76,6 +79,7 @@ class JobStore:
         self.partial = self.root / f"{key}.partial.jsonl"
         self.lock_path = self.root / LOCK_DIR / f"{key}.lock"
         self.damage: list[Damage] = []
+        self._clean_shards: set[Path] = set()
 
     # ------------------------------------------------------------------ reading
 
@@ -116,7 +120,51 @@ class JobStore:
             self.write_rows(self.partial, done.values())
         return done
 
-    # ------------------------------------------------------------------ writing
+    def shard_path(self, rank: int) -> Path:
+        """Rank ``rank``'s own partial file in a distributed run (only that rank appends to it)."""
+        return self.root / f"{self.key}.rank{int(rank)}.partial.jsonl"
+
+    def shard_files(self) -> list[Path]:
+        """Every rank's partial file left by a distributed run, whatever its world size was."""
+        return sorted(self.root.glob(f"{glob.escape(self.key)}.rank*.partial.jsonl"))
+
+    def resume_all(self) -> dict[str, dict]:
+        """Rows already measured by any earlier run of this job: the single-process partial file
+        (checked and cleaned like :meth:`resume`) and every rank's shard file, by image name."""
+        done = self.resume()
+        for row in self._shard_rows():
+            done.setdefault(row["image"], row)
+        return done
+
+    def read_all(self) -> dict[str, dict]:
+        """Like :meth:`resume_all` but strictly read-only (ranks other than the one that seals)."""
+        done: dict[str, dict] = {}
+        for path in [self.partial, *self.shard_files()]:
+            read = read_file(path, self.key)  # every line checked; damaged ones are never used
+            for row in read.rows:
+                if row["kind"] == "image":
+                    done.setdefault(row["image"], row)
+        return done
+
+    def _shard_rows(self) -> Iterator[dict]:
+        for path in self.shard_files():
+            read = read_file(path, self.key)
+            real = [d for d in read.damage if not d.reason.startswith("incomplete last line")]
+            if real:  # a torn tail is the trace of a killed rank; anything else is warned about
+                warn(real, f"{path.name}: those rows are not resumed")
+            for row in read.rows:
+                if row["kind"] == "image":
+                    yield row
+
+    def append_shard(self, rank: int, row: dict) -> dict:
+        """:meth:`append` into rank ``rank``'s own file; a torn last line from a kill is dropped first."""
+        path = self.shard_path(rank)
+        if path not in self._clean_shards:
+            read = read_file(path, self.key)
+            if read.damage:
+                self.write_rows(path, read.rows)
+            self._clean_shards.add(path)
+        return self._append_to(path, row)
 
     def _stamp(self, row: dict) -> dict:
         """Every row says which store schema wrote it, which job it belongs to, and carries a
@@ -127,19 +175,22 @@ class JobStore:
 
     def append(self, row: dict) -> dict:
         """Append one image row (stamped with the schema and job key) durably; returns the stored row."""
+        return self._append_to(self.partial, row)
+
+    def _append_to(self, path: Path, row: dict) -> dict:
         row = self._stamp(row)
         text = _line(row)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            with open(self.partial, "a", encoding="utf-8") as f:
+            with open(path, "a", encoding="utf-8") as f:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
             with contextlib.suppress(OSError):  # a full disk must not leave an empty file behind
-                if self.partial.stat().st_size == 0:
-                    self.partial.unlink()
-            raise _write_error(self.partial, exc) from None
+                if path.stat().st_size == 0:
+                    path.unlink()
+            raise _write_error(path, exc) from None
         return row
 
     def seal(self, rows: Iterable[dict], summary: dict) -> dict:
@@ -157,11 +208,17 @@ class JobStore:
         summary = self._stamp({**summary, "n_images": len(images), "rows_sha256": rows_digest(images)})
         self.write_rows(self.final, [*images, summary])
         self.partial.unlink(missing_ok=True)
+        self._drop_shards()
         return summary
 
     def discard(self) -> None:
         self.final.unlink(missing_ok=True)
         self.partial.unlink(missing_ok=True)
+        self._drop_shards()
+
+    def _drop_shards(self) -> None:
+        for path in self.shard_files():
+            path.unlink(missing_ok=True)
 
     @staticmethod
     def write_rows(path: Path, rows: Iterable[dict]) -> None:
