@@ -69,9 +69,16 @@ class DropPath(nn.Module):
 
 
 def to_image(tokens: torch.Tensor, size: Size) -> torch.Tensor:
-    """(B, H*W, C) tokens -> (B, C, H, W) feature map."""
+    """(B, H*W, C) tokens -> (B, C, H, W) view in channels-last memory (no copy).
+
+    The strides matter, not just the values: PyTorch picks the convolution kernel from the
+    input's memory format, and kernels sum in different orders. This view has the strides of the
+    authors' ``rearrange``/``transpose().view()`` (a channels-last tensor, batch stride H*W*C);
+    ``transpose(1, 2).reshape(...)`` gives batch stride C when B == 1, which PyTorch does not
+    recognise as channels-last, so the conv ran its NCHW kernel and drifted by ~1e-6.
+    """
     b, _, c = tokens.shape
-    return tokens.transpose(1, 2).reshape(b, c, size[0], size[1])
+    return tokens.view(b, size[0], size[1], c).permute(0, 3, 1, 2)
 
 
 def to_tokens(img: torch.Tensor) -> torch.Tensor:
@@ -294,7 +301,8 @@ class Downsample(nn.Module):
         self.out_channel = out_channel
 
     def forward(self, x: torch.Tensor, size: Size) -> torch.Tensor:
-        return to_tokens(self.conv(to_image(x, size)))
+        # contiguous NCHW, as upstream's ``transpose(1, 2).contiguous().view(...)``: same conv kernel
+        return to_tokens(self.conv(to_image(x, size).contiguous()))
 
 
 class Upsample(nn.Module):
@@ -307,7 +315,7 @@ class Upsample(nn.Module):
         self.out_channel = out_channel
 
     def forward(self, x: torch.Tensor, size: Size) -> torch.Tensor:
-        return to_tokens(self.deconv(to_image(x, size)))
+        return to_tokens(self.deconv(to_image(x, size).contiguous()))  # NCHW, as upstream
 
 
 class InputProj(nn.Module):
@@ -339,7 +347,11 @@ class OutputProj(nn.Module):
         self.out_channel = out_channel
 
     def forward(self, x: torch.Tensor, size: Size) -> torch.Tensor:
-        return self.proj(to_image(x, size))
+        # Upstream's exact ``transpose(1, 2).view(B, C, H, W)``: for B == 1 its strides are not
+        # channels-last, so the conv runs its NCHW kernel (for B > 1 the channels-last one); keeping
+        # the same strides keeps the same kernel and the same bits in both cases.
+        b, _, c = x.shape
+        return self.proj(x.transpose(1, 2).view(b, c, size[0], size[1]))
 
 
 # ----------------------------------------------------------------------------- LeWin block / layer
