@@ -213,11 +213,13 @@ class WindowAttention(nn.Module):
         b, n, c = x.shape
         q, k, v = self.qkv(x)
         attn = (q * self.scale) @ k.transpose(-2, -1)
+        # The bias is made contiguous (as upstream) so the big add below runs vectorised; the adds
+        # are in place on the fresh logits: the same additions in the same order, no new tensors.
         bias = self.relative_position_bias_table[self.relative_position_index.view(-1)]
-        attn = attn + bias.view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
+        attn.add_(bias.view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0))
         if mask is not None:
             nw = mask.shape[0]
-            attn = (attn.view(b // nw, nw, self.num_heads, n, n) + mask.unsqueeze(1).unsqueeze(0)).view(-1, self.num_heads, n, n)
+            attn.view(b // nw, nw, self.num_heads, n, n).add_(mask.unsqueeze(1).unsqueeze(0))
         attn = self.attn_drop(self.softmax(attn))
         x = (attn @ v).transpose(1, 2).reshape(b, n, c)
         return self.proj_drop(self.proj(x))
@@ -430,7 +432,10 @@ class LeWinTransformerBlock(nn.Module):
         return (f"dim={self.dim}, input_resolution={self.input_resolution}, num_heads={self.num_heads}, "
                 f"win_size={self.win_size}, shift_size={self.shift_size}, mlp_ratio={self.mlp_ratio}")
 
-    def forward(self, x: torch.Tensor, size: Size, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, size: Size, mask: torch.Tensor | None = None,
+                shift_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``shift_mask``: this block's :func:`shift_attention_mask`, if the caller already has it
+        (the blocks of one layer share it; upstream rebuilds it in every block)."""
         h, w = size
         b, _, c = x.shape
         win, shift = self.win_size, self.shift_size
@@ -439,7 +444,8 @@ class LeWinTransformerBlock(nn.Module):
 
         attn_mask = None if mask is None else input_attention_mask(mask, size, win)
         if shift > 0:
-            shift_mask = shift_attention_mask(h, w, win, shift, x)
+            if shift_mask is None:
+                shift_mask = shift_attention_mask(h, w, win, shift, x)
             attn_mask = shift_mask if attn_mask is None else attn_mask + shift_mask
 
         if self.cross_modulator is not None:
@@ -456,8 +462,10 @@ class LeWinTransformerBlock(nn.Module):
         x = window_reverse(windows, win, h, w)
         if shift > 0:
             x = torch.roll(x, shifts=(shift, shift), dims=(1, 2))
-        x = shortcut + self.drop_path(x.reshape(b, h * w, c))
-        return x + self.drop_path(self.mlp(self.norm2(x), size))
+        # Residual adds in place on the fresh branch outputs (a + b == b + a exactly): two fewer
+        # full-size tensors per block.
+        x = self.drop_path(x.reshape(b, h * w, c)).add_(shortcut)
+        return self.drop_path(self.mlp(self.norm2(x), size)).add_(x)
 
 
 class BasicUformerLayer(nn.Module):
@@ -490,11 +498,16 @@ class BasicUformerLayer(nn.Module):
         return f"dim={self.dim}, input_resolution={self.input_resolution}, depth={self.depth}"
 
     def forward(self, x: torch.Tensor, size: Size, mask: torch.Tensor | None = None) -> torch.Tensor:
+        shifted = [blk for blk in self.blocks if blk.shift_size > 0]  # all share win, shift and size
+        shift_mask = None
+        if shifted and size[0] % shifted[0].win_size == 0 and size[1] % shifted[0].win_size == 0:
+            shift_mask = shift_attention_mask(size[0], size[1], shifted[0].win_size, shifted[0].shift_size, x)
         for blk in self.blocks:
+            blk_mask = shift_mask if blk.shift_size > 0 else None
             if self.use_checkpoint and self.training:
-                x = cp.checkpoint(blk, x, size, mask, use_reentrant=False)
+                x = cp.checkpoint(blk, x, size, mask, blk_mask, use_reentrant=False)
             else:
-                x = blk(x, size, mask)
+                x = blk(x, size, mask, blk_mask)
         return x
 
 
