@@ -33,6 +33,20 @@ Things found in the authors' code and reproduced on purpose:
   test scripts zero-pad to a square. Here every module gets (H, W) explicitly: square inputs
   compute exactly the same thing, rectangular ones (each side a multiple of 16 * win_size) work too.
 
+Bit-identical to the authors' ``model.py`` (checked for Uformer-T/-B at img_size 128 and 256, with
+and without an input mask, batch 1 and 2; ``tests/test_spandrel_conformance.py`` checks it against
+spandrel's port of that code). This needs more than the same operations in the same order: PyTorch
+picks a convolution's kernel, and so its summation order, from the input's *strides*. So every conv
+input here has upstream's strides: LeFF's depth-wise conv (and ``ConvProjection``) gets the
+channels-last view upstream's ``rearrange`` makes, ``Downsample``/``Upsample`` get contiguous NCHW
+(upstream's ``.contiguous().view``), and ``OutputProj`` gets upstream's ``transpose(1, 2).view``,
+which is *not* channels-last for batch 1. An earlier ``transpose(1, 2).reshape`` gave batch stride C
+for batch 1, which PyTorch does not take for channels-last: the LeFF convs ran the slower NCHW
+kernel with an extra copy (about 1.3x slower overall) and the output drifted by ~1e-5.
+spandrel (0.4.2) runs the same code but its loader always builds ``img_size=256`` (a state dict does
+not hold it), so for the released models, built at 128, its bottleneck shifts where the authors' does
+not: see the conformance test.
+
 Not supported: ``token_mlp='fastleff'`` (needs the ``torch_dwconv`` package; no checkpoint uses
 it) and the unused ``eca`` option of ``LeFF`` (always ``nn.Identity`` in Uformer).
 """
