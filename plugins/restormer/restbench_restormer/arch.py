@@ -63,7 +63,9 @@ class _WithBiasNorm(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mu = x.mean(1, keepdim=True)
         var = x.var(1, keepdim=True, unbiased=False)
-        return (x - mu) / torch.sqrt(var + 1e-5) * self.weight[:, None, None] + self.bias[:, None, None]
+        # upstream's (x - mu) / sqrt(var + eps) * w + b, the same operations in the same order, but
+        # in place on the one fresh tensor instead of four full-size temporaries
+        return (x - mu).div_(var.add_(1e-5).sqrt_()).mul_(self.weight[:, None, None]).add_(self.bias[:, None, None])
 
 
 class _BiasFreeNorm(nn.Module):
@@ -78,7 +80,7 @@ class _BiasFreeNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         var = x.var(1, keepdim=True, unbiased=False)
-        return x / torch.sqrt(var + 1e-5) * self.weight[:, None, None]
+        return (x / var.add_(1e-5).sqrt_()).mul_(self.weight[:, None, None])  # upstream's order, one temporary
 
 
 class ChannelLayerNorm(nn.Module):
@@ -170,7 +172,7 @@ class GDFN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         a, b = self.dwconv(self.project_in(x)).chunk(2, dim=1)
-        return self.project_out(F.gelu(a) * b)
+        return self.project_out(F.gelu(a).mul_(b))  # gelu's output is fresh: gate it in place
 
 
 class PlainFFN(nn.Module):
@@ -218,8 +220,9 @@ class TransformerBlock(nn.Module):
             self.ffn = PlainFFN(dim, ffn_expansion_factor, bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x))
-        return x + self.ffn(self.norm2(x))
+        # residuals added in place to the fresh branch outputs (a + b == b + a exactly)
+        x = self.attn(self.norm1(x)).add_(x)
+        return self.ffn(self.norm2(x)).add_(x)
 
 
 class OverlapPatchEmbed(nn.Module):

@@ -65,7 +65,9 @@ def window_partition(x: torch.Tensor, ws: int) -> torch.Tensor:
     """(B, H, W, C) -> (B * H/ws * W/ws, ws, ws, C), windows in row-major order."""
     b, h, w, c = x.shape
     x = x.view(b, h // ws, ws, w // ws, ws, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, ws, ws, c)
+    # contiguous, not reshape: with one window row (H == ws) reshape returns a strided view and
+    # the caller's .view(-1, ws*ws, C) fails (found by the spandrel conformance test)
+    return x.contiguous().view(-1, ws, ws, c)
 
 
 def window_reverse(windows: torch.Tensor, ws: int, h: int, w: int) -> torch.Tensor:

@@ -33,6 +33,20 @@ Things found in the authors' code and reproduced on purpose:
   test scripts zero-pad to a square. Here every module gets (H, W) explicitly: square inputs
   compute exactly the same thing, rectangular ones (each side a multiple of 16 * win_size) work too.
 
+Bit-identical to the authors' ``model.py`` (checked for Uformer-T/-B at img_size 128 and 256, with
+and without an input mask, batch 1 and 2; ``tests/test_spandrel_conformance.py`` checks it against
+spandrel's port of that code). This needs more than the same operations in the same order: PyTorch
+picks a convolution's kernel, and so its summation order, from the input's *strides*. So every conv
+input here has upstream's strides: LeFF's depth-wise conv (and ``ConvProjection``) gets the
+channels-last view upstream's ``rearrange`` makes, ``Downsample``/``Upsample`` get contiguous NCHW
+(upstream's ``.contiguous().view``), and ``OutputProj`` gets upstream's ``transpose(1, 2).view``,
+which is *not* channels-last for batch 1. An earlier ``transpose(1, 2).reshape`` gave batch stride C
+for batch 1, which PyTorch does not take for channels-last: the LeFF convs ran the slower NCHW
+kernel with an extra copy (about 1.3x slower overall) and the output drifted by ~1e-5.
+spandrel (0.4.2) runs the same code but its loader always builds ``img_size=256`` (a state dict does
+not hold it), so for the released models, built at 128, its bottleneck shifts where the authors' does
+not: see the conformance test.
+
 Not supported: ``token_mlp='fastleff'`` (needs the ``torch_dwconv`` package; no checkpoint uses
 it) and the unused ``eca`` option of ``LeFF`` (always ``nn.Identity`` in Uformer).
 """
@@ -69,9 +83,16 @@ class DropPath(nn.Module):
 
 
 def to_image(tokens: torch.Tensor, size: Size) -> torch.Tensor:
-    """(B, H*W, C) tokens -> (B, C, H, W) feature map."""
+    """(B, H*W, C) tokens -> (B, C, H, W) view in channels-last memory (no copy).
+
+    The strides matter, not just the values: PyTorch picks the convolution kernel from the
+    input's memory format, and kernels sum in different orders. This view has the strides of the
+    authors' ``rearrange``/``transpose().view()`` (a channels-last tensor, batch stride H*W*C);
+    ``transpose(1, 2).reshape(...)`` gives batch stride C when B == 1, which PyTorch does not
+    recognise as channels-last, so the conv ran its NCHW kernel and drifted by ~1e-6.
+    """
     b, _, c = tokens.shape
-    return tokens.transpose(1, 2).reshape(b, c, size[0], size[1])
+    return tokens.view(b, size[0], size[1], c).permute(0, 3, 1, 2)
 
 
 def to_tokens(img: torch.Tensor) -> torch.Tensor:
@@ -206,11 +227,13 @@ class WindowAttention(nn.Module):
         b, n, c = x.shape
         q, k, v = self.qkv(x)
         attn = (q * self.scale) @ k.transpose(-2, -1)
+        # The bias is made contiguous (as upstream) so the big add below runs vectorised; the adds
+        # are in place on the fresh logits: the same additions in the same order, no new tensors.
         bias = self.relative_position_bias_table[self.relative_position_index.view(-1)]
-        attn = attn + bias.view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
+        attn.add_(bias.view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0))
         if mask is not None:
             nw = mask.shape[0]
-            attn = (attn.view(b // nw, nw, self.num_heads, n, n) + mask.unsqueeze(1).unsqueeze(0)).view(-1, self.num_heads, n, n)
+            attn.view(b // nw, nw, self.num_heads, n, n).add_(mask.unsqueeze(1).unsqueeze(0))
         attn = self.attn_drop(self.softmax(attn))
         x = (attn @ v).transpose(1, 2).reshape(b, n, c)
         return self.proj_drop(self.proj(x))
@@ -294,7 +317,8 @@ class Downsample(nn.Module):
         self.out_channel = out_channel
 
     def forward(self, x: torch.Tensor, size: Size) -> torch.Tensor:
-        return to_tokens(self.conv(to_image(x, size)))
+        # contiguous NCHW, as upstream's ``transpose(1, 2).contiguous().view(...)``: same conv kernel
+        return to_tokens(self.conv(to_image(x, size).contiguous()))
 
 
 class Upsample(nn.Module):
@@ -307,7 +331,7 @@ class Upsample(nn.Module):
         self.out_channel = out_channel
 
     def forward(self, x: torch.Tensor, size: Size) -> torch.Tensor:
-        return to_tokens(self.deconv(to_image(x, size)))
+        return to_tokens(self.deconv(to_image(x, size).contiguous()))  # NCHW, as upstream
 
 
 class InputProj(nn.Module):
@@ -339,7 +363,11 @@ class OutputProj(nn.Module):
         self.out_channel = out_channel
 
     def forward(self, x: torch.Tensor, size: Size) -> torch.Tensor:
-        return self.proj(to_image(x, size))
+        # Upstream's exact ``transpose(1, 2).view(B, C, H, W)``: for B == 1 its strides are not
+        # channels-last, so the conv runs its NCHW kernel (for B > 1 the channels-last one); keeping
+        # the same strides keeps the same kernel and the same bits in both cases.
+        b, _, c = x.shape
+        return self.proj(x.transpose(1, 2).view(b, c, size[0], size[1]))
 
 
 # ----------------------------------------------------------------------------- LeWin block / layer
@@ -418,7 +446,10 @@ class LeWinTransformerBlock(nn.Module):
         return (f"dim={self.dim}, input_resolution={self.input_resolution}, num_heads={self.num_heads}, "
                 f"win_size={self.win_size}, shift_size={self.shift_size}, mlp_ratio={self.mlp_ratio}")
 
-    def forward(self, x: torch.Tensor, size: Size, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, size: Size, mask: torch.Tensor | None = None,
+                shift_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``shift_mask``: this block's :func:`shift_attention_mask`, if the caller already has it
+        (the blocks of one layer share it; upstream rebuilds it in every block)."""
         h, w = size
         b, _, c = x.shape
         win, shift = self.win_size, self.shift_size
@@ -427,7 +458,8 @@ class LeWinTransformerBlock(nn.Module):
 
         attn_mask = None if mask is None else input_attention_mask(mask, size, win)
         if shift > 0:
-            shift_mask = shift_attention_mask(h, w, win, shift, x)
+            if shift_mask is None:
+                shift_mask = shift_attention_mask(h, w, win, shift, x)
             attn_mask = shift_mask if attn_mask is None else attn_mask + shift_mask
 
         if self.cross_modulator is not None:
@@ -444,8 +476,10 @@ class LeWinTransformerBlock(nn.Module):
         x = window_reverse(windows, win, h, w)
         if shift > 0:
             x = torch.roll(x, shifts=(shift, shift), dims=(1, 2))
-        x = shortcut + self.drop_path(x.reshape(b, h * w, c))
-        return x + self.drop_path(self.mlp(self.norm2(x), size))
+        # Residual adds in place on the fresh branch outputs (a + b == b + a exactly): two fewer
+        # full-size tensors per block.
+        x = self.drop_path(x.reshape(b, h * w, c)).add_(shortcut)
+        return self.drop_path(self.mlp(self.norm2(x), size)).add_(x)
 
 
 class BasicUformerLayer(nn.Module):
@@ -478,11 +512,16 @@ class BasicUformerLayer(nn.Module):
         return f"dim={self.dim}, input_resolution={self.input_resolution}, depth={self.depth}"
 
     def forward(self, x: torch.Tensor, size: Size, mask: torch.Tensor | None = None) -> torch.Tensor:
+        shifted = [blk for blk in self.blocks if blk.shift_size > 0]  # all share win, shift and size
+        shift_mask = None
+        if shifted and size[0] % shifted[0].win_size == 0 and size[1] % shifted[0].win_size == 0:
+            shift_mask = shift_attention_mask(size[0], size[1], shifted[0].win_size, shifted[0].shift_size, x)
         for blk in self.blocks:
+            blk_mask = shift_mask if blk.shift_size > 0 else None
             if self.use_checkpoint and self.training:
-                x = cp.checkpoint(blk, x, size, mask, use_reentrant=False)
+                x = cp.checkpoint(blk, x, size, mask, blk_mask, use_reentrant=False)
             else:
-                x = blk(x, size, mask)
+                x = blk(x, size, mask, blk_mask)
         return x
 
 
