@@ -278,7 +278,6 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
                 if opts.save_images:
                     _save(out_i, opts.save_images / v.id / job.dataset / f"{Path(name).stem}.png")
                 rows.append(shard.append(store, row))
-                tiled += was_tiled
                 bar.update(1)
     except (DatasetError, JobFailed, StoreError) as exc:
         raise JobFailed(str(exc)) from None
