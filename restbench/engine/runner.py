@@ -78,10 +78,13 @@ def batched(items: Iterable[tuple[str, torch.Tensor, torch.Tensor]], size: int) 
     """
     batch: list = []
     for item in items:
-        if batch and (len(batch) >= size or item[1].shape != batch[0][1].shape or item[2].shape != batch[0][2].shape):
+        if batch and (item[1].shape != batch[0][1].shape or item[2].shape != batch[0][2].shape):
             yield batch
             batch = []
         batch.append(item)
+        if len(batch) >= size:  # a full batch runs now: an image is never held back waiting for the next
+            yield batch
+            batch = []
     if batch:
         yield batch
 

@@ -27,7 +27,9 @@ from restbench.engine.distributed import lpt
 pytestmark = pytest.mark.slow
 
 # summary fields that may differ between a single process and N ranks: timing and where it ran
-WHERE_AND_WHEN = {"started", "finished", "wall_s", "forward_s", "world_size", "devices", "ranks", "cached"}
+# (and the store's integrity stamps, which hash the rows' bytes, forward times and ranks included)
+WHERE_AND_WHEN = {"started", "finished", "wall_s", "forward_s", "world_size", "devices", "ranks", "cached",
+                  "check", "rows_sha256", "resumed_images"}
 LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "GROUP_RANK")
 
 
@@ -100,7 +102,7 @@ def sealed(results: Path, summary: dict) -> list[dict]:
 
 def image_rows(rows: list[dict]) -> list[dict]:
     """Per-image rows without what legitimately differs: the forward time and which rank ran it."""
-    return [{k: v for k, v in r.items() if k not in ("forward_s", "rank")} for r in rows if r["kind"] == "image"]
+    return [{k: v for k, v in r.items() if k not in ("forward_s", "rank", "check")} for r in rows if r["kind"] == "image"]
 
 
 def same_numbers(summary: dict) -> dict:
