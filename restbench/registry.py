@@ -59,14 +59,7 @@ class WeightSource:
     @property
     def canonical_url(self) -> str:
         """The source as one URL: Drive as ``https://drive.google.com/uc?id=ID``, HF as its resolve URL."""
-        if self.kind == "gdrive":
-            return f"https://drive.google.com/uc?id={self.gdrive_id}"
-        if self.kind == "hf":
-            from urllib.parse import quote
-
-            prefix = {"dataset": "datasets/", "space": "spaces/"}.get(self.hf_repo_type, "")
-            return f"https://huggingface.co/{prefix}{self.hf_repo}/resolve/{self.hf_revision or 'main'}/{quote(self.hf_filename or '')}"
-        return self.url or ""
+        return self.remote().canonical_url if (self.url or self.gdrive_id or self.hf_filename) else ""
 
     def remote(self, weight_file: str | None = None, sha256: str | None = None):
         """This source as a :class:`restbench.fetch.mirror.Remote` (``weight_file`` names an HF file left unnamed)."""

@@ -60,3 +60,18 @@ def paired_zip(folders: dict[str, int], extra: dict[str, bytes] | None = None, s
 def gopro_test_zip(n: int = 1111) -> bytes:
     """Restormer's GoPro ``test.zip`` layout: ``test/GoPro/{input,target}`` with ``n`` pairs."""
     return paired_zip({"test/GoPro": n})
+
+
+def S(name: str):
+    """The registered spec for a name (the data and fetch layers take specs, not names)."""
+    from restbench import get_registry
+
+    return get_registry().datasets[name]
+
+
+def fetch_set(name: str, *args, **kwargs):
+    """download_dataset for a registered set, knowing the other registered sets (shared archives)."""
+    from restbench import get_registry
+    from restbench.fetch.datasets import download_dataset
+
+    return download_dataset(S(name), *args, registered=get_registry().datasets.values(), **kwargs)

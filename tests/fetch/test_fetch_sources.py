@@ -20,19 +20,7 @@ from restbench.fetch import download
 from restbench.datasets import DataSource, DatasetError, DatasetSpec, verify_folder
 
 
-def S(name: str):
-    """The registered spec for a name (the data and fetch layers take specs, not names)."""
-    from restbench import get_registry
-
-    return get_registry().datasets[name]
-
-
-def fetch_set(name: str, *args, **kwargs):
-    """download_dataset for a registered set, knowing the other registered sets (shared archives)."""
-    from restbench import get_registry
-    from restbench.fetch.datasets import download_dataset
-
-    return download_dataset(S(name), *args, registered=get_registry().datasets.values(), **kwargs)
+from tests.synthetic_sets import S, fetch_set  # noqa: E402
 
 
 try:

@@ -29,19 +29,7 @@ from restbench.registry import Variant, WeightSource
 from restbench.fetch.weights import WeightsUnavailable, mirror_weights, resolve_weights
 
 
-def S(name: str):
-    """The registered spec for a name (the data and fetch layers take specs, not names)."""
-    from restbench import get_registry
-
-    return get_registry().datasets[name]
-
-
-def fetch_set(name: str, *args, **kwargs):
-    """download_dataset for a registered set, knowing the other registered sets (shared archives)."""
-    from restbench import get_registry
-    from restbench.fetch.datasets import download_dataset
-
-    return download_dataset(S(name), *args, registered=get_registry().datasets.values(), **kwargs)
+from tests.synthetic_sets import S, fetch_set  # noqa: E402
 
 
 try:

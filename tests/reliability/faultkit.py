@@ -92,6 +92,8 @@ import json  # noqa: E402
 import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import pytest  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("RESTBENCH_SHARED", REPO.parent / "shared"))
 DNCNN_WEIGHT = SHARED / "weights" / "dncnn_25.pth"
@@ -152,3 +154,15 @@ def only_result(results: Path) -> tuple[list[dict], dict]:
 
 def scores(rows: list[dict]) -> list[tuple]:
     return [(r["image"], r["psnr"], r["ssim"]) for r in rows]
+
+
+@pytest.fixture(autouse=True)
+def shared_data_and_fresh_plugins():
+    """Autouse in every module that imports it: skip without ../shared, reload plugins around each test."""
+    from restbench.plugin import manager as plugins
+
+    if not (SHARED / "datasets" / "Set12").is_dir():
+        pytest.skip(f"reference data not found at {SHARED}")
+    plugins.reset()
+    yield
+    plugins.reset()

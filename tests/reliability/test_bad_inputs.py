@@ -14,18 +14,12 @@ import pytest
 import torch
 from PIL import Image
 
+from faultkit import shared_data_and_fresh_plugins  # noqa: F401  (autouse fixture)
 from faultkit import DNCNN_WEIGHT, SHARED, identity_args, leftovers, lines, only_result, sealed
 from restbench.cli import main
 from restbench.plugin import manager as plugins
 
 
-@pytest.fixture(autouse=True)
-def _needs_shared():
-    if not (SHARED / "datasets" / "Set12").is_dir():
-        pytest.skip(f"reference data not found at {SHARED}")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 def copy_of(tmp_path: Path, name: str) -> Path:

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from faultkit import shared_data_and_fresh_plugins  # noqa: F401  (autouse fixture)
 from faultkit import SHARED, identity_args, leftovers, lines, only_result, scores, start_sub
 from restbench.cli import main
 from restbench.plugin import manager as plugins
@@ -18,13 +19,6 @@ from restbench.plugin import manager as plugins
 WAITING = "another restbench process is running this job; waiting for it to finish"
 
 
-@pytest.fixture(autouse=True)
-def _needs_shared():
-    if not (SHARED / "datasets" / "Set12").is_dir():
-        pytest.skip(f"reference data not found at {SHARED}")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 def test_two_runs_started_together_compute_the_job_once(tmp_path):

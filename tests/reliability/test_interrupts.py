@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from faultkit import shared_data_and_fresh_plugins  # noqa: F401  (autouse fixture)
 from faultkit import (DNCNN_MACS_256, DNCNN_WEIGHT, SHARED, dncnn_args, identity_args, leftovers, lines, only_result,
                       run_sub, scores, sealed, start_sub)
 from restbench.cli import main
@@ -24,13 +25,6 @@ from restbench.results.integrity import rows_digest
 N = 3
 
 
-@pytest.fixture(autouse=True)
-def _needs_shared():
-    if not (SHARED / "datasets" / "Set12").is_dir():
-        pytest.skip(f"reference data not found at {SHARED}")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 @pytest.fixture(scope="module")

@@ -9,19 +9,13 @@ import shutil
 
 import pytest
 
+from faultkit import shared_data_and_fresh_plugins  # noqa: F401  (autouse fixture)
 from faultkit import SHARED, identity_args, leftovers, lines, only_result, scores, sealed
 from restbench.cli import main
 from restbench.plugin import manager as plugins
 from restbench.results.integrity import row_check
 
 
-@pytest.fixture(autouse=True)
-def _needs_shared():
-    if not (SHARED / "datasets" / "Set12").is_dir():
-        pytest.skip(f"reference data not found at {SHARED}")
-    plugins.reset()
-    yield
-    plugins.reset()
 
 
 @pytest.fixture(scope="module")
