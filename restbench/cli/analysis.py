@@ -147,6 +147,14 @@ def plan_jobs(state, models: str, args) -> tuple[list, list[tuple[str, str]]]:
         plan = make_plan(state.registry, variants, args.dataset, _level(args), args.protocol, args.channels, named)
     except PlanError as exc:
         raise UserError(str(exc)) from None
+    if plan.jobs:  # like `restbench run`: a missing test set is fetched first (weights when each model loads)
+        from dataclasses import replace
+
+        from restbench.engine.acquire import acquire
+
+        opts = replace(run_options(args, jobs=plan.jobs), progress=True)
+        for line in acquire(state, plan.jobs, opts, strict_weights=False):
+            print(f"restbench: {line.splitlines()[0]}", file=sys.stderr)
     return plan.jobs, plan.skipped
 
 

@@ -29,9 +29,17 @@ def claim_level(v: Variant, c: Claim) -> Level:
     )
 
 
-def reachable(state, variants: list[Variant], data_root: Path | None, overrides: dict[str, str]) -> tuple[list[ClaimJob], list[str]]:
+def reachable(state, variants: list[Variant], data_root: Path | None, overrides: dict[str, str],
+              fetch: bool = False, offline: bool | None = None,
+              progress: bool = True) -> tuple[list[ClaimJob], list[str]]:
+    """The claims that can run here; with ``fetch``, a missing test set or checkpoint is downloaded
+    first (mirror, then the authors' sources; never an origin when offline) and, if that fails
+    too, the claim is listed as unreachable with the reason."""
     from restbench.datasets import DatasetError, find_root
-    from restbench.fetch.weights import weights_status
+    from restbench.fetch.datasets import download_dataset
+    from restbench.fetch.weights import WeightsUnavailable, resolve_weights, weights_status
+
+    failed_sets: dict[str, str] = {}
 
     jobs, unreachable = [], []
     for v in variants:
@@ -40,15 +48,33 @@ def reachable(state, variants: list[Variant], data_root: Path | None, overrides:
             if c.dataset not in state.registry.datasets:
                 unreachable.append(f"{where}: test set not registered")
                 continue
+            spec = state.registry.datasets[c.dataset]
             try:
-                find_root(state.registry.datasets[c.dataset], data_root)
+                find_root(spec, data_root)
             except DatasetError:
-                unreachable.append(f"{where}: test set not on disk (restbench download-data {c.dataset})")
-                continue
+                why = failed_sets.get(spec.name)
+                if fetch and why is None:
+                    try:
+                        download_dataset(spec, None, progress=progress, offline=offline,
+                                         registered=state.registry.datasets.values())
+                    except DatasetError as exc:
+                        why = failed_sets[spec.name] = str(exc).splitlines()[0]
+                if why is not None or not fetch:
+                    unreachable.append(f"{where}: test set not on disk (restbench download-data {c.dataset})"
+                                       + (f"; fetching failed: {why}" if why else ""))
+                    continue
             has_override = any(k in overrides for k in (v.id, v.arch))
-            if v.weight_file and not has_override and weights_status(v) != "cached":
-                unreachable.append(f"{where}: weights not cached (restbench download {v.id}, or --weights {v.id}=PATH)")
-                continue
+            if v.weight_file and not has_override and weights_status(v) not in ("cached", "hf-cache"):
+                why = None
+                if fetch:
+                    try:
+                        resolve_weights(v, offline=offline, progress=progress)
+                    except WeightsUnavailable as exc:
+                        why = str(exc).splitlines()[0]
+                if not fetch or why:
+                    unreachable.append(f"{where}: weights not cached (restbench download {v.id}, or --weights {v.id}=PATH)"
+                                       + (f"; fetching failed: {why}" if why else ""))
+                    continue
             jobs.append(ClaimJob(v, c, claim_level(v, c)))
     return jobs, unreachable
 
@@ -67,7 +93,7 @@ def run_claims(state, variants: list[Variant], *, data_root: Path | None, result
     from restbench.engine.options import RunOptions
     from restbench.engine.runner import run_plan
 
-    jobs, unreachable = reachable(state, variants, data_root, weights)
+    jobs, unreachable = reachable(state, variants, data_root, weights, fetch=True, progress=progress)
     outcome = ClaimsOutcome(unreachable=list(unreachable))
     for cj in jobs:
         try:
