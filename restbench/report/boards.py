@@ -211,7 +211,7 @@ def board_rows(
                 d_psnr=None if v.d_psnr is None else float(v.d_psnr),
                 d_ssim=None if v.d_ssim is None else float(v.d_ssim),
                 verdict=v.status,
-                claim_source=None if eff or v.claim is None else v.claim.source,
+                claim_source=None if eff or v.claim is None else v.claim.citation,
                 claim_note=None if eff or v.claim is None else v.claim.protocol,
                 params=s.get("params") if s.get("params") is not None else (prof or {}).get("params"),
                 profile_size=profile.size if prof else None,
