@@ -262,6 +262,22 @@ class DetectedCheckpoint:
     checkpoint_key: str | None = None
 
 
+@dataclass(frozen=True)
+class CheckpointArchitecture:
+    """An architecture a ``resolve_checkpoint`` plugin can identify in a bare file, and its code's licence.
+
+    ``restbench models`` lists these so a user sees *before* running a file that, say, Restormer
+    identified through spandrel-extra-arches is under a non-commercial licence. ``provider`` names
+    the identifier and its version (``spandrel 0.4.2``); ``restrictive`` marks non-commercial or
+    copyleft code.
+    """
+
+    name: str
+    licence: str
+    provider: str
+    restrictive: bool = False
+
+
 # A registered test set is a DatasetSpec (name, tasks, layout, sources, checksums, licence).
 Dataset = DatasetSpec
 

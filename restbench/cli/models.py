@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from restbench.costs.cache import ParamCounts
@@ -10,7 +11,7 @@ from restbench.engine.select import level, select_variants
 from restbench.errors import UserError
 from restbench.output import emit_json, print_table
 from restbench.plugin.manager import PluginState
-from restbench.registry import Variant
+from restbench.registry import CheckpointArchitecture, Variant
 
 
 def register(sub, common) -> None:
@@ -23,9 +24,12 @@ def register(sub, common) -> None:
         "models",
         parents=[common],
         help="list every registered model variant",
-        description="List every registered variant: id, task, level, parameters, weight file, source, licence.",
+        description="List every registered variant: id, task, level, parameters, weight file, source, licence; "
+        "then the architectures a bare checkpoint file (--models PATH.pth) can be identified as, and their licences.",
     )
-    p.add_argument("filters", nargs="*", metavar="FAMILY_OR_TASK", help="only these families or tasks")
+    p.add_argument("filters", nargs="*", metavar="FAMILY_TASK_OR_FILE",
+                   help="only these families, tasks or variant ids; a checkpoint file (.pth/.safetensors) shows "
+                        "what it is identified as, with its licence")
     p.add_argument("--json", action="store_true", help="machine-readable output (one JSON document)")
     p.set_defaults(handler=models)
 
@@ -100,7 +104,7 @@ def _short_source(sources: list[str], weight_file: str | None) -> str:
         return ""
     kinds = []
     for s in sources:
-        kind = ("hf" if s.startswith(("hf://", "https://huggingface.co/")) else "github" if "github.com" in s
+        kind = ("local" if s.startswith("file:") else "hf" if s.startswith(("hf://", "https://huggingface.co/")) else "github" if "github.com" in s
                 else "gdrive" if "drive.google.com" in s else "url")
         if kind not in kinds:
             kinds.append(kind)
@@ -108,17 +112,27 @@ def _short_source(sources: list[str], weight_file: str | None) -> str:
 
 
 def models(args, state: PluginState) -> int:
-    wanted = set(args.filters)
+    from restbench.engine.checkpoints import describe, looks_like_checkpoint, variant_from_checkpoint
+    from restbench.plugin.manager import checkpoint_architectures
+
+    files = [f for f in args.filters if looks_like_checkpoint(f)]
+    wanted = set(args.filters) - set(files)
+    from_files = [variant_from_checkpoint(state, f) for f in files]
     variants = [
-        v for v in state.registry.variants.values() if not wanted or v.arch in wanted or v.task in wanted or v.id in wanted
-    ]
+        v for v in state.registry.variants.values()
+        if not v.origin and (not wanted or v.arch in wanted or v.task in wanted or v.id in wanted)
+    ] if wanted or not files else []
     if wanted and not variants:
         raise UserError(f"no variants match {sorted(wanted)}; families: {', '.join(sorted(state.registry.architectures))}")
     counts = ParamCounts(state.registry, {p.name: p.version for p in state.plugins})
-    rows = [variant_row(state, v, counts) for v in variants]
+    rows = [variant_row(state, v, counts) for v in variants + from_files]
+    for row, v in zip(rows[len(variants):], from_files):
+        row.update(weights=f"local file {Path(v.origin['file']).name}", identified=describe(v.origin))
     counts.save()
+    archs = checkpoint_architectures(state)
     if args.json:
-        emit_json({"variants": rows, "plugin_errors": state.errors})
+        emit_json({"variants": rows, "checkpoint_architectures": [asdict(a) for a in archs],
+                   "plugin_errors": state.errors})
         return 0
     table = [
         dict(
@@ -133,8 +147,32 @@ def models(args, state: PluginState) -> int:
         for r in rows
     ]
     print_table(table)
+    for row in rows[len(variants):]:
+        print(f"{row['id']}: {row['identified']}; code licence: {row['licence_code']}")
+    if not args.filters:
+        print_checkpoint_architectures(archs)
     print(f"\n{len(rows)} variants from {len(state.plugins)} plugins", file=sys.stderr)
     return 0
+
+
+def print_checkpoint_architectures(archs: list[CheckpointArchitecture]) -> None:
+    """Per identifier, how many architectures a bare file can be; restrictive licences one per line."""
+    if not archs:
+        print("\ncheckpoint files (--models PATH.pth): no plugin identifies them (pip install -e plugins/spandrel)")
+        return
+    print("\ncheckpoint files (--models PATH.pth) are identified by:")
+    by_provider: dict[str, list[CheckpointArchitecture]] = {}
+    for a in archs:
+        by_provider.setdefault(a.provider, []).append(a)
+    for provider, group in by_provider.items():
+        free = [a.name for a in group if not a.restrictive]
+        if free:
+            print(f"  {provider}: {len(free)} architectures under permissive licences ({', '.join(sorted(free))})")
+        restricted = [a for a in group if a.restrictive]
+        if restricted:
+            print(f"  {provider}: {len(restricted)} architectures under restrictive licences, which bind their results:")
+            for a in sorted(restricted, key=lambda a: a.name):
+                print(f"    {a.name:<12} {a.licence}")
 
 
 def new_plugin(args, state: PluginState) -> int:

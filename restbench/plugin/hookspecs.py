@@ -7,12 +7,12 @@ these specs. Built-in baselines use the very same hooks (see ``restbench.plugin.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import pluggy
 
 if TYPE_CHECKING:
-    from restbench.registry import DetectedCheckpoint
+    from restbench.registry import CheckpointArchitecture, DetectedCheckpoint
 
 hookspec = pluggy.HookspecMarker("restbench")
 hookimpl = pluggy.HookimplMarker("restbench")
@@ -38,4 +38,13 @@ def resolve_checkpoint(path: Path, state_dict: Mapping[str, Any]) -> DetectedChe
     :class:`~restbench.registry.DetectedCheckpoint`, or None when the file is not yours (the next
     resolver is asked). Raise :class:`~restbench.errors.UserError` to stop with a message when you
     recognise the file but it cannot be run (say what was found and what is missing).
+    """
+
+
+@hookspec
+def checkpoint_architectures() -> Sequence[CheckpointArchitecture]:
+    """The architectures your ``resolve_checkpoint`` identifies, each with the licence it carries.
+
+    Listed by ``restbench models`` (and its ``--json``), so the licence of what a bare file would
+    run as is visible before anything runs.
     """

@@ -20,7 +20,7 @@ from typing import Iterable, Mapping
 import pluggy
 
 from restbench.plugin import hookspecs
-from restbench.registry import Architecture, Dataset, Registry, RegistrationError, Variant
+from restbench.registry import Architecture, CheckpointArchitecture, Dataset, Registry, RegistrationError, Variant
 
 ENTRY_POINT_GROUP = "restbench"
 DEFAULT_PLUGINS = ("restbench.plugin.builtin.baselines", "restbench.plugin.builtin.datasets")
@@ -150,6 +150,17 @@ def _call(state: PluginState, impl, hook: str, register) -> bool:
     return True
 
 
+def checkpoint_architectures(state: PluginState) -> list[CheckpointArchitecture]:
+    """What the loaded ``resolve_checkpoint`` plugins can identify; a failing plugin is reported, not fatal."""
+    found: list[CheckpointArchitecture] = []
+    for impl in state.manager.hook.checkpoint_architectures.get_hookimpls():
+        try:
+            found.extend(impl.function())
+        except Exception as exc:
+            state.errors.append(f"plugin {impl.plugin_name!r} failed in checkpoint_architectures: {type(exc).__name__}: {exc}")
+    return found
+
+
 _STATE: PluginState | None = None
 
 
@@ -166,4 +177,4 @@ def reset() -> None:
     _STATE = None
 
 
-__all__ = ["Dataset", "PluginInfo", "PluginState", "get_state", "load_plugins", "reset"]
+__all__ = ["Dataset", "PluginInfo", "PluginState", "checkpoint_architectures", "get_state", "load_plugins", "reset"]

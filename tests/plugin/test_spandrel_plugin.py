@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,44 @@ def test_extra_arches_carry_their_non_commercial_licence():
     assert licence_of("Restormer").startswith("ACADEMIC PUBLIC LICENSE")
     assert licence_of("ESRGAN") == MAIN_LICENCE
     assert architecture("MIRNet2").licence.startswith("ACADEMIC PUBLIC LICENSE")
+
+
+def test_models_lists_what_a_bare_checkpoint_can_be_with_each_licence(capsys):
+    code, out, err = cli(capsys, "models", "--json")
+    assert code == 0, err
+    archs = {a["name"]: a for a in json.loads(out)["checkpoint_architectures"]}
+    assert archs["ESRGAN"]["restrictive"] is False and archs["ESRGAN"]["provider"].startswith("spandrel ")
+    assert archs["NAFNet"]["licence"] == "MIT (megvii-research/NAFNet LICENSE)"
+    extra = {n for n, a in archs.items() if a["restrictive"]}
+    assert {"Restormer", "MPRNet", "MIRNet2", "SRFormer", "CodeFormer"} <= extra  # installed: requirements.txt
+    assert archs["Restormer"]["provider"].startswith("spandrel-extra-arches ")
+    assert archs["Restormer"]["licence"] == "ACADEMIC PUBLIC LICENSE (swz30/Restormer; non-commercial use only)"
+
+    code, out, err = cli(capsys, "models")
+    assert code == 0, err
+    assert "architectures under restrictive licences, which bind their results:" in out
+    assert re.search(r"^    MPRNet +ACADEMIC PUBLIC LICENSE \(swz30/MPRNet; non-commercial use only\)$", out, re.M), out
+
+
+def test_models_on_a_checkpoint_file_says_what_it_is_and_its_licence(tmp_path, capsys):
+    from spandrel_extra_arches.architectures.MPRNet import MPRNet
+
+    torch.manual_seed(0)
+    path = tmp_path / "deblur.pth"
+    torch.save(MPRNet(n_feat=8, scale_unetfeats=4, scale_orsnetfeats=4, num_cab=1).state_dict(), path)
+    vid = f"deblur-{sha256(path)[:8]}"
+    code, out, err = cli(capsys, "models", str(path), "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)["variants"]
+    assert (row["id"], row["family"], row["task"], row["params"]) == (vid, "spandrel-mprnet", "motion-deblurring", 99_301)
+    assert row["licence_code"] == "ACADEMIC PUBLIC LICENSE (swz30/MPRNet; non-commercial use only)"
+    assert row["weight_sources"] == [path.resolve().as_uri()] and row["weights"] == "local file deblur.pth"
+    assert "identified MPRNet" in row["identified"] and "spandrel-extra-arches" in row["identified"]
+
+    code, out, err = cli(capsys, "models", str(path))
+    assert code == 0, err
+    assert re.search(rf"^{vid} +motion-deblurring .* ACADEMIC PUBLIC LICENSE +local$", out, re.M), out
+    assert "checkpoint files (--models PATH.pth)" not in out  # the catalogue only when listing everything
 
 
 # ------------------------------------------------------------------------------ registered successors

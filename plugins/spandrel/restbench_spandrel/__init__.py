@@ -1,12 +1,14 @@
 """restbench plugin: any checkpoint spandrel identifies, and the seeds' successors built by spandrel.
 
-Two hooks:
+Three hooks:
 
 * ``register_models``: NAFNet, DRUNet, SCUNet and HAT with their released checkpoints and the
   authors' published numbers (:mod:`.variants`), built by spandrel (:mod:`.builders`).
 * ``resolve_checkpoint``: ``restbench run --models mynet.pth`` — spandrel identifies the file's
   architecture, purpose, scale, channels and size requirements (:mod:`.detect`); restbench's
   engine turns that into a variant and runs it under the standard protocol for the test set.
+* ``checkpoint_architectures``: what ``resolve_checkpoint`` can identify, with each licence, for
+  ``restbench models``.
 
 ``pip install 'restbench-spandrel[extra]'`` adds spandrel-extra-arches (Restormer, MPRNet,
 MIRNet-v2, SRFormer, …), whose architectures are under non-commercial or copyleft licences; a
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from restbench import hookimpl
 
-from .detect import architecture, detect
+from .detect import architecture, detect, supported_architectures
 from .variants import VARIANTS_BY_ARCH
 
 PAPERS = {
@@ -41,3 +43,8 @@ def register_models(register):
 @hookimpl
 def resolve_checkpoint(path, state_dict):
     return detect(path, state_dict)
+
+
+@hookimpl
+def checkpoint_architectures():
+    return supported_architectures()

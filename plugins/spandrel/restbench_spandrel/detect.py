@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from restbench.errors import UserError
-from restbench.registry import Architecture, DetectedCheckpoint, InputSpec
+from restbench.registry import Architecture, CheckpointArchitecture, DetectedCheckpoint, InputSpec
 
 from .builders import builder_for
 from .licences import is_extra, licence_of
@@ -97,6 +97,26 @@ def _registry():
         return reg, False
     reg.add(*EXTRA_REGISTRY, ignore_duplicates=True)
     return reg, True
+
+
+def supported_architectures() -> list[CheckpointArchitecture]:
+    """Every architecture spandrel (and spandrel-extra-arches, when installed) identifies, with its licence."""
+    import spandrel
+    from spandrel import MAIN_REGISTRY
+
+    rows = [CheckpointArchitecture(s.architecture.id, licence_of(s.architecture.id), f"spandrel {spandrel.__version__}")
+            for s in MAIN_REGISTRY]
+    try:
+        import spandrel_extra_arches
+        from spandrel_extra_arches import EXTRA_REGISTRY
+    except ImportError:
+        return rows
+    main_ids = {r.name for r in rows}
+    rows += [CheckpointArchitecture(s.architecture.id, licence_of(s.architecture.id),
+                                    f"spandrel-extra-arches {spandrel_extra_arches.__version__}",
+                                    restrictive=True)  # the extra package exists for restrictive licences
+             for s in EXTRA_REGISTRY if s.architecture.id not in main_ids]
+    return rows
 
 
 def identified_by(extra: bool) -> str:
