@@ -114,7 +114,7 @@ class MDTA(nn.Module):
         q, k, v = (rearrange(t, "b (head c) h w -> b head c (h w)", head=self.num_heads) for t in (q, k, v))
         q = F.normalize(q, dim=-1)
         k = F.normalize(k, dim=-1)
-        attn = ((q @ k.transpose(-2, -1)) * self.temperature).softmax(dim=-1)
+        attn = (q @ k.transpose(-2, -1)).mul_(self.temperature).softmax(dim=-1)  # upstream's product, in place
         out = rearrange(attn @ v, "b head c (h w) -> b (head c) h w", head=self.num_heads, h=h, w=w)
         return self.project_out(out)
 

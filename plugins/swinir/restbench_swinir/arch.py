@@ -163,11 +163,12 @@ class WindowAttention(nn.Module):
         q, k, v = qkv[0] * self.scale, qkv[1], qkv[2]
         attn = q @ k.transpose(-2, -1)
         bias = self.relative_position_bias_table[self.relative_position_index.view(-1)]
-        attn = attn + bias.view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
+        # the same adds as upstream, in place on the fresh score tensor (bit-identical, two fewer
+        # (nW*B, heads, N, N) temporaries per block)
+        attn.add_(bias.view(n, n, -1).permute(2, 0, 1).unsqueeze(0))
         if mask is not None:
             nw = mask.shape[0]
-            attn = attn.view(bw // nw, nw, self.num_heads, n, n) + mask[None, :, None]
-            attn = attn.view(-1, self.num_heads, n, n)
+            attn.view(bw // nw, nw, self.num_heads, n, n).add_(mask[None, :, None])
         attn = self.attn_drop(attn.softmax(dim=-1))
         return self.proj_drop(self.proj((attn @ v).transpose(1, 2).reshape(bw, n, c)))
 
