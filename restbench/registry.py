@@ -43,6 +43,8 @@ class WeightSource:
     hf_filename: str | None = None
     hf_revision: str | None = None
     gdrive_id: str | None = None
+    gdrive_folder: str | None = None  # with gdrive_path: a file the authors share only inside a Drive folder
+    gdrive_path: str | None = None
     hf_repo_type: str = "model"
     size: int | None = None
     note: str = ""
@@ -52,14 +54,14 @@ class WeightSource:
         """``hf``, ``gdrive`` or ``url``."""
         if self.hf_repo:
             return "hf"
-        if self.gdrive_id:
+        if self.gdrive_id or self.gdrive_folder:
             return "gdrive"
         return "url"
 
     @property
     def canonical_url(self) -> str:
         """The source as one URL: Drive as ``https://drive.google.com/uc?id=ID``, HF as its resolve URL."""
-        return self.remote().canonical_url if (self.url or self.gdrive_id or self.hf_filename) else ""
+        return self.remote().canonical_url if (self.url or self.gdrive_id or self.gdrive_folder or self.hf_filename) else ""
 
     def remote(self, weight_file: str | None = None, sha256: str | None = None):
         """This source as a :class:`restbench.fetch.mirror.Remote` (``weight_file`` names an HF file left unnamed)."""
@@ -69,16 +71,21 @@ class WeightSource:
             return Remote("hf", hf_repo=self.hf_repo or "", hf_filename=self.hf_filename or weight_file or "",
                           hf_revision=self.hf_revision, hf_repo_type=self.hf_repo_type, sha256=sha256, size=self.size)
         if self.kind == "gdrive":
-            return Remote("gdrive", gdrive_id=self.gdrive_id or "", sha256=sha256, size=self.size)
+            return Remote("gdrive", gdrive_id=self.gdrive_id or "", gdrive_folder=self.gdrive_folder or "",
+                          gdrive_path=self.gdrive_path or (weight_file if self.gdrive_folder else "") or "",
+                          sha256=sha256, size=self.size)
         return Remote("url", url=self.url or "", sha256=sha256, size=self.size)
 
     def describe(self) -> str:
         if self.hf_repo:
             return f"hf://{self.hf_repo}/{self.hf_filename}"
+        if self.gdrive_folder and not self.gdrive_id:
+            return f"{self.canonical_url} ({self.gdrive_path or 'the weight file'})"
         return self.canonical_url or "?"
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(kind=self.kind, url=self.canonical_url, gdrive_id=self.gdrive_id, hf_repo=self.hf_repo,
+        return dict(kind=self.kind, url=self.canonical_url, gdrive_id=self.gdrive_id, gdrive_folder=self.gdrive_folder,
+                    gdrive_path=self.gdrive_path, hf_repo=self.hf_repo,
                     hf_filename=self.hf_filename, hf_revision=self.hf_revision, size=self.size, note=self.note)
 
 

@@ -238,11 +238,26 @@ def _from_url(url: str, dest: Path, want: str | None, *, progress: bool, retries
         _refuse_web_page(dest, url)
 
 
+def _find_in_folder(remote: Remote) -> str:
+    """The Drive id of ``remote.gdrive_path`` in its folder: that exact path, else the one file of that name."""
+    from restbench.fetch.gdrive import list_folder
+
+    listing = list_folder(remote.gdrive_folder)
+    exact = [fid for fid, rel in listing if rel == remote.gdrive_path]
+    named = [fid for fid, rel in listing if rel.rsplit("/", 1)[-1] == remote.gdrive_path.rsplit("/", 1)[-1]]
+    if exact or len(named) == 1:
+        return (exact or named)[0]
+    names = ", ".join(rel for _, rel in listing[:12]) + (" …" if len(listing) > 12 else "")
+    why = f"{len(named)} files named so" if named else f"no such file (it holds: {names or 'nothing'})"
+    raise _Failed(f"Google Drive folder {remote.canonical_url} lists {remote.gdrive_path!r}: {why}")
+
+
 def _from_gdrive(remote: Remote, dest: Path, want: str | None, *, progress: bool, next_source: str | None) -> None:
     from restbench.fetch.gdrive import download_file
 
     try:
-        download_file(remote.gdrive_id, dest, sha256=want, progress=progress, next_source=next_source)
+        file_id = remote.gdrive_id or _find_in_folder(remote)
+        download_file(file_id, dest, sha256=want, progress=progress, next_source=next_source)
     except DownloadError as e:
         raise _Failed(str(e)) from e
     if not want:

@@ -172,6 +172,65 @@ def test_drive_quota_falls_through_to_the_next_source(drive):
     assert f"https://drive.google.com/uc?id={QUOTA}: Google Drive refuses" in msg and "no other source is registered" in msg
 
 
+HAT_FOLDER = "1HpmReFfoUqUbnAOQ7rvOeNU3uf_m69w0"  # HAT's pretrained-models folder (served locally)
+
+
+def hat_folder(drive, data: bytes) -> None:
+    """HAT's layout as the README shares it: one folder, the checkpoints inside (here one level down)."""
+    drive.files["1hhhhhhhhhhhhhhhhhhhhhhhhhhhh"] = DriveFile("HAT_SRx4.pth", data, large=True)
+    drive.files["1iiiiiiiiiiiiiiiiiiiiiiiiiiii"] = DriveFile("HAT_SRx4_ImageNet-pretrain.pth", b"other weights")
+    drive.folders[HAT_FOLDER] = ("HAT", [("folder", "1ssssssssssssssssssssssssssss", "SRx4"),
+                                         ("file", "1iiiiiiiiiiiiiiiiiiiiiiiiiiii", "HAT_SRx4_ImageNet-pretrain.pth")])
+    drive.folders["1ssssssssssssssssssssssssssss"] = ("SRx4", [("file", "1hhhhhhhhhhhhhhhhhhhhhhhhhhhh", "HAT_SRx4.pth")])
+
+
+def test_a_checkpoint_shared_only_inside_a_drive_folder_is_found_by_name(drive):
+    data = payload(150_000, seed=9)
+    hat_folder(drive, data)
+    v = Variant(id="hat-test", arch="hat", task="classical-sr", weight_file="HAT_SRx4.pth", scale=4,
+                sources=(WeightSource(gdrive_folder=HAT_FOLDER, gdrive_path="HAT_SRx4.pth"),))
+    wf = resolve_weights(v, offline=False, progress=False)
+    assert wf.path.read_bytes() == data and wf.source == f"https://drive.google.com/drive/folders/{HAT_FOLDER} (HAT_SRx4.pth)"
+    assert [p for _, p, _ in drive.log if "embeddedfolderview" in p]  # listed, then only the one file fetched
+    assert not drive.requests_for("1iiiiiiiiiiiiiiiiiiiiiiiiiiii")
+    n = len(drive.log)
+    assert resolve_weights(v, offline=False, progress=False).from_cache and len(drive.log) == n
+
+
+def test_a_folder_without_the_file_says_what_it_holds(drive):
+    hat_folder(drive, payload(1000))
+    v = Variant(id="hat-test", arch="hat", task="classical-sr", weight_file="HAT_SRx3.pth", scale=3,
+                sources=(WeightSource(gdrive_folder=HAT_FOLDER, gdrive_path="HAT_SRx3.pth"),))
+    with pytest.raises(WeightsUnavailable) as info:
+        resolve_weights(v, offline=False, progress=False)
+    assert "lists 'HAT_SRx3.pth': no such file (it holds: SRx4/HAT_SRx4.pth, HAT_SRx4_ImageNet-pretrain.pth)" in str(info.value)
+
+
+def test_a_folder_file_on_a_mirror_is_taken_from_there_without_listing_drive(drive, tmp_path, monkeypatch):
+    data = payload(5000, seed=10)
+    hat_folder(drive, b"origin bytes that must not be fetched")
+    placed = tmp_path / "mirror" / "drive.google.com" / "drive" / "folders" / HAT_FOLDER / "HAT_SRx4.pth"
+    placed.parent.mkdir(parents=True)
+    placed.write_bytes(data)
+    monkeypatch.setenv("RESTBENCH_MIRROR", str(tmp_path / "mirror"))
+    v = Variant(id="hat-test", arch="hat", task="classical-sr", weight_file="HAT_SRx4.pth", scale=4,
+                sources=(WeightSource(gdrive_folder=HAT_FOLDER, gdrive_path="HAT_SRx4.pth"),))
+    assert resolve_weights(v, offline=True, progress=False).path.read_bytes() == data
+    assert drive.log == []
+
+
+def test_the_registered_hat_checkpoints_come_from_the_authors_folder_and_mirror_under_it():
+    from restbench.plugin.manager import load_plugins
+
+    reg = load_plugins().registry
+    for s in (2, 3, 4):
+        (src,) = reg.variants[f"hat-srx{s}"].sources
+        r = src.remote(f"HAT_SRx{s}.pth")
+        assert (r.kind, r.gdrive_folder, r.gdrive_path) == ("gdrive", HAT_FOLDER, f"HAT_SRx{s}.pth")
+        assert r.mirror_path == f"drive.google.com/drive/folders/{HAT_FOLDER}/HAT_SRx{s}.pth"
+        assert r.canonical_url == f"https://drive.google.com/drive/folders/{HAT_FOLDER}"
+
+
 def test_offline_never_asks_drive(drive):
     drive.files[BIG] = DriveFile("x.pth", payload(1000))
     with pytest.raises(WeightsUnavailable, match="skipped: offline mode"):

@@ -242,7 +242,8 @@ HAT_PAPER = ("Chen, Wang, Zhou, Qiao, Dong: Activating More Pixels in Image Supe
 HAT_CITE = "HAT (CVPR 2023, arXiv 2205.04437)"
 HAT_README = ("https://github.com/XPixelGroup/HAT/blob/1638a9a/README.md ('Benchmark results on SRx4 without "
               "ImageNet pretraining', HAT row)")
-HAT_GDRIVE = "https://drive.google.com/drive/folders/1HpmReFfoUqUbnAOQ7rvOeNU3uf_m69w0"
+HAT_GDRIVE_FOLDER = "1HpmReFfoUqUbnAOQ7rvOeNU3uf_m69w0"  # the README's "Google Drive" link for the pretrained models
+HAT_GDRIVE = f"https://drive.google.com/drive/folders/{HAT_GDRIVE_FOLDER}"
 HAT_PROTOCOL = "BasicSR calculate_psnr/ssim, Y channel, crop_border = scale (options/test/HAT_SRx*.yml)"
 HAT_TABLE = "classical SR table (HAT, no ImageNet pre-training)"
 _HAT = {  # scale: {dataset: (PSNR, SSIM)}, the paper's table (x4: only the PSNRs are registered, from the README)
@@ -278,7 +279,9 @@ def _hat(scale: int) -> Variant:
         task="classical-sr",
         arch_kwargs=dict(upscale=scale, **HAT_KWARGS),
         weight_file=fname,
-        sources=(),  # Google Drive folder / Baidu only
+        # the authors share a Drive folder (and Baidu), no per-file links and no checksums: the folder is
+        # listed at fetch time and the file taken by name
+        sources=(WeightSource(gdrive_folder=HAT_GDRIVE_FOLDER, gdrive_path=fname),),
         checkpoint_key="params_ema",
         licence_code=REGISTERED_LICENCES["HAT"],
         licence_weights=REGISTERED_LICENCES["HAT"],
@@ -288,7 +291,8 @@ def _hat(scale: int) -> Variant:
         claims=tuple(_hat_claims(scale)),
         input=InputSpec(pad_multiple=16, pad_mode="reflect", channels=3),
         paper=HAT_PAPER,
-        notes=(f"Weights: {fname} in the authors' Google Drive folder {HAT_GDRIVE} (also Baidu, see the README); "
+        notes=(f"Weights: {fname} from the authors' Google Drive folder {HAT_GDRIVE}, found by name when the folder "
+               "is listed (no sha256 published; also on Baidu, see the README); "
                "the *_ImageNet-pretrain.pth files are other variants. Input padded by reflection to a multiple "
                "of 16 only when not aligned (hat_model.py pre_process)."),
     )
