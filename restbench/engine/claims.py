@@ -12,6 +12,7 @@ from pathlib import Path
 
 from restbench.engine.plan import Level, PlanError, make_plan
 from restbench.registry import Claim, Variant
+from restbench.results.verdict import subset_blocker
 
 
 @dataclass
@@ -44,7 +45,10 @@ def reachable(state, variants: list[Variant], data_root: Path | None, overrides:
     jobs, unreachable = [], []
     for v in variants:
         for c in v.claims:
-            where = f"{v.id} on {c.dataset}"
+            where = f"{v.id} on {c.dataset}" + (f" ({c.subset})" if c.subset else "")
+            if c.subset:
+                unreachable.append(f"{where}: {subset_blocker(c)}")
+                continue
             if c.dataset not in state.registry.datasets:
                 unreachable.append(f"{where}: test set not registered")
                 continue

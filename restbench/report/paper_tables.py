@@ -41,6 +41,7 @@ from restbench.results.verdict import (
     Verdict,
     delta,
     judge,
+    subset_blocker,
 )
 
 NOT_RUN = "not run"
@@ -218,6 +219,9 @@ def fill_cell(variant: Variant, claim: Claim, summaries: Sequence[Mapping], regi
     if chosen is None:
         if registry is not None and dataset is None:
             return ClaimCell(variant, claim, level, NOT_RUN, why_not=f"test set {claim.dataset} is not registered in restbench",
+                             expected_protocol=expected)
+        if claim.subset:
+            return ClaimCell(variant, claim, level, NOT_RUN, why_not=f"restbench cannot run it yet: {subset_blocker(claim)}",
                              expected_protocol=expected)
         blocker = _cannot_plan(registry, variant, claim, dataset) if registry is not None else None
         if blocker:

@@ -1,7 +1,9 @@
 """Did we reproduce the paper? Claim lookup for a results-store summary row, and the verdict.
 
 **Which claim.** A variant's claims (:class:`restbench.registry.Claim`) are matched to a summary by
-test-set name (case-insensitive) and degradation level. For each of ``sigma``/``scale``/``quality``
+test-set name (case-insensitive), published split and degradation level. A claim with a ``subset``
+(DPDD ``"indoor"``) matches only a summary of that same subset, and a whole-set summary (no ``subset``)
+only a whole-set claim: a run over all 76 DPDD scenes is never judged against the indoor number. For each of ``sigma``/``scale``/``quality``
 the claim's own level applies when it is set (blind denoisers carry one claim per sigma), otherwise
 the variant's level does; a level that applies must equal the summary's, and a level the summary
 lacks cannot be matched against one that applies. A summary whose colour mode differs from the
@@ -71,6 +73,8 @@ def claim_matches(claim: Claim, variant: Variant, summary: Mapping) -> bool:
     """True if ``claim`` (of ``variant``) is about the set and level ``summary`` was measured on."""
     if claim.dataset.lower() != str(summary.get("dataset", "")).lower():
         return False
+    if (claim.subset or None) != (summary.get("subset") or None):
+        return False
     for name in LEVELS:
         want = _level(claim, name)
         if want is None:
@@ -79,6 +83,12 @@ def claim_matches(claim: Claim, variant: Variant, summary: Mapping) -> bool:
         if want is not None and want != have:
             return False
     return True
+
+
+def subset_blocker(claim: Claim) -> str:
+    """Why a claim on a published split cannot be run: runs cover whole test sets only."""
+    return (f"the claim is for the {claim.subset!r} split of {claim.dataset}, and restbench runs and records whole "
+            "test sets only (no run carries a subset, so none can be judged against it)")
 
 
 def find_claim(variant: Variant | None, summary: Mapping) -> Claim | None:

@@ -216,3 +216,16 @@ def test_unregistered_sets_and_stale_tables(store, registry, tmp_path):
     grey_sr = [name for name, md in tables.items() if "restbench cannot run it yet: grey model, rgb test set" in md]
     assert grey_sr and all(name.startswith("DnCNN") for name in grey_sr)
     assert SUBSET == "subset only"
+
+
+def test_a_claim_on_a_published_split_cannot_run_yet(registry):
+    """A DPDD indoor claim gets no command (a whole-set run would not measure it) and says why."""
+    from restbench.report.paper_tables import fill_cell
+
+    v = registry.variants["restormer-defocus-single"]
+    indoor = Claim("DPDD", 28.0, None, "test", subset="indoor")
+    whole_run = dict(kind="summary", variant=v.id, dataset="DPDD", psnr=28.0, ssim=None, sigma=None, scale=None,
+                     quality=None, channels=v.channels, efficiency_only=False, settings={}, n_images=76)
+    cell = fill_cell(v, indoor, [whole_run], registry, 0.01, 0.001)
+    assert cell.status == NOT_RUN and cell.command is None
+    assert "'indoor' split of DPDD" in cell.why_not

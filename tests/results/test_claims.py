@@ -77,3 +77,20 @@ def test_paper_tally_ignores_subset_runs(registry):
     assert v.partial
     (t,) = [t for t in paper_tally(registry, [(s, v)], [registry.variants["dncnn-s25"]])]
     assert (t.claims, t.reproduced, t.not_run) == (2, 0, 2)
+
+
+def test_verify_run_lists_a_subset_claim_as_unreachable_with_the_reason():
+    """``verify --run`` must not run the whole set for a split's claim (it would judge nothing)."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from restbench.engine.claims import reachable
+    from restbench.plugin.manager import load_plugins
+    from restbench.registry import Claim
+
+    reg = load_plugins(autoload=True).registry
+    v = replace(reg.variants["restormer-defocus-single"], claims=(Claim("DPDD", 28.0, None, "test", subset="indoor"),))
+    jobs, unreachable = reachable(SimpleNamespace(registry=reg), [v], None, {}, progress=False)
+    assert jobs == []
+    assert len(unreachable) == 1 and unreachable[0].startswith(f"{v.id} on DPDD (indoor): ")
+    assert "'indoor' split of DPDD" in unreachable[0]

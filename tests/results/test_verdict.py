@@ -113,3 +113,21 @@ def test_subset_runs_are_judged_but_do_not_fail(registry):
     assert v.label() == "DEVIATES (subset)"
     full = judge_in(summary("dncnn-s25", "Set12", 31.0, sigma=25, channels="grey"), registry)
     assert full.fails
+
+
+def test_a_subset_claim_is_judged_only_against_a_run_of_that_subset(registry):
+    """A published split (DPDD indoor) must never be matched by a whole-set run, nor the reverse."""
+    from dataclasses import replace
+
+    from restbench.registry import Claim
+
+    base = registry.variants["restormer-defocus-single"]
+    whole = Claim("DPDD", 25.0, None, "test")
+    indoor = Claim("DPDD", 28.0, None, "test", subset="indoor")
+    v = replace(base, claims=(indoor, whole))  # the subset claim first: order must not decide
+    run = summary(v.id, "DPDD", 25.0, channels=v.channels)
+    assert find_claim(v, run) is whole
+    assert find_claim(v, dict(run, subset="indoor")) is indoor
+    assert find_claim(v, dict(run, subset="outdoor")) is None
+    assert find_claim(replace(base, claims=(indoor,)), run) is None
+    assert judge(run, v).status == REPRODUCED

@@ -41,7 +41,12 @@ Where each fact comes from (swz30/Restormer unless noted):
   imgur, which could not be read here, and the paper's tables could not be opened either, so
   every Restormer claim is ``"untraced"`` except the Rain100L PSNR, which a third party quotes
   as the paper's (PromptIR issue #16). Not registered for lack of a readable source: the DPDD
-  indoor/outdoor splits and the MAE/LPIPS columns of Table 3. The cross-checks below (re-evaluations
+  indoor/outdoor splits and the MAE/LPIPS columns of Table 3 (searched again for issue 16: no quote;
+  lizhangray/3SDeblur's README row ``Restormer* | 25.98 | 0.811 | 0.178`` on DPDD carries an
+  unexplained ``*``, also on its Restormer LFDOF row, a set the paper does not report, so it is not
+  cited as the paper's number; see docs/claims.md).
+  Such claims would carry ``subset="indoor"``/``"outdoor"`` and are matched only by a run of that
+  split, which restbench cannot make yet. The cross-checks below (re-evaluations
   and comparison tables seen by an earlier session) support the values but are not citable quotes:
 
   - Table 1: the five rows average to the 33.96/0.935 quoted for Restormer elsewhere; the

@@ -38,7 +38,10 @@ values 39.98/0.955 on DND and 30.83/0.952 on HIDE differ from the CVPR table).
 Provenance (``Claim.source_kind``): the CVPR tables could not be opened here and no readable quote
 of the Uformer-B rows was found (issue #43 quotes the arXiv-v2 GoPro value 32.97 / 0.967 from
 Papers with Code, issue #85 lists the Papers-with-Code entries without numbers), so the two
-Uformer-B claims are ``"untraced"``. The 2021 Uformer32/Uformer16 numbers are in the authors'
+Uformer-B claims are ``"untraced"``. Searched again for issue 16 (the repository's full history, exact
+strings such as ``Uformer-B | 33.06`` / ``30.90 & 0.953`` / ``39.89 | 0.960`` in public files, the issue
+threads): nothing citable; the stored Papers with Code page lists the v2 values (GoPro 32.97/0.967, HIDE
+30.83/0.952, DND 39.98/0.955), not the CVPR table, so HIDE and RealBlur stay unregistered. The 2021 Uformer32/Uformer16 numbers are in the authors'
 README from commit f963028 (2021-08-19) until 4ce7d9b (2022-07-06) removed them.
 """
 
