@@ -248,8 +248,8 @@ def _find_in_folder(remote: Remote) -> str:
     if exact or len(named) == 1:
         return (exact or named)[0]
     names = ", ".join(rel for _, rel in listing[:12]) + (" …" if len(listing) > 12 else "")
-    why = f"{len(named)} files named so" if named else f"no such file (it holds: {names or 'nothing'})"
-    raise _Failed(f"Google Drive folder {remote.canonical_url} lists {remote.gdrive_path!r}: {why}")
+    why = f"holds {len(named)} files of that name" if named else f"has no such file (it holds: {names or 'nothing'})"
+    raise _Failed(f"Google Drive folder {remote.canonical_url}, looking for {remote.gdrive_path!r}: {why}")
 
 
 def _from_gdrive(remote: Remote, dest: Path, want: str | None, *, progress: bool, next_source: str | None) -> None:

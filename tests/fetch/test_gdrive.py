@@ -203,7 +203,7 @@ def test_a_folder_without_the_file_says_what_it_holds(drive):
                 sources=(WeightSource(gdrive_folder=HAT_FOLDER, gdrive_path="HAT_SRx3.pth"),))
     with pytest.raises(WeightsUnavailable) as info:
         resolve_weights(v, offline=False, progress=False)
-    assert "lists 'HAT_SRx3.pth': no such file (it holds: SRx4/HAT_SRx4.pth, HAT_SRx4_ImageNet-pretrain.pth)" in str(info.value)
+    assert "looking for 'HAT_SRx3.pth': has no such file (it holds: SRx4/HAT_SRx4.pth, HAT_SRx4_ImageNet-pretrain.pth)" in str(info.value)
 
 
 def test_a_folder_file_on_a_mirror_is_taken_from_there_without_listing_drive(drive, tmp_path, monkeypatch):
