@@ -67,8 +67,9 @@ def test_uncited_claims_default_to_untraced_and_old_positional_order_still_works
 def test_every_claim_has_an_allowed_kind_and_names_paper_and_table(registry):
     claims = all_claims(registry)
     # 178 before issue 16, + CDnCNN-B sigma 35, + 23 DnCNN-3 cells; + 61 from restbench-spandrel (issue 14):
-    # NAFNet 4, DRUNet 9 grey + 12 colour, SCUNet 9 grey + 12 colour, HAT 5 + 5 + 5
-    assert len(claims) == 263
+    # NAFNet 4, DRUNet 9 grey + 12 colour, SCUNet 9 grey + 12 colour, HAT 5 + 5 + 5; + Restormer's DPDD
+    # indoor/outdoor (single-image and dual-pixel: 4) and Uformer-B's DND, HIDE, RealBlur-R/-J (4)
+    assert len(claims) == 271
     for v, c in claims:
         assert c.source_kind in SOURCE_KINDS, (v.id, c)
         assert c.paper and c.table, (v.id, c)  # even untraced claims know their table
@@ -92,7 +93,7 @@ def test_no_two_claims_of_a_variant_are_about_the_same_cell(registry):
 def test_every_claimed_test_set_is_registered_except_dnd(registry):
     missing = {(v.id, c.dataset) for v, c in all_claims(registry) if c.dataset not in registry.datasets}
     # DND has no public ground truth (scored by its online benchmark only), so it is not a test set here.
-    assert missing == {("restormer-real-denoising", "DND")}
+    assert missing == {("restormer-real-denoising", "DND"), ("uformer-b-sidd", "DND")}
     div2k = registry.datasets["DIV2K-val"]
     assert div2k.count == 100 and div2k.sources[0].url.endswith("/DIV2K_valid_HR.zip")
 
@@ -105,7 +106,7 @@ def test_every_claimed_test_set_is_registered_except_dnd(registry):
         ("dncnn-s25", "Set12", {}, 30.44, None, "third-party quote"),
         ("dncnn-s25", "BSD68", {}, 29.23, None, "authors' README"),
         ("dncnn-b-grey", "BSD68", dict(sigma=15), 31.61, None, "authors' README"),
-        ("dncnn-b-grey", "Set12", dict(sigma=25), 30.36, None, "untraced"),
+        ("dncnn-b-grey", "Set12", dict(sigma=25), 30.36, None, "third-party quote"),
         ("dncnn3-denoise", "BSD68", dict(sigma=25), 29.02, 0.8190, "authors' README"),
         ("dncnn3-sr-x3", "Set14", {}, 29.81, 0.8321, "authors' README"),
         ("dncnn3-sr-x4", "Urban100", {}, 25.20, 0.7521, "authors' README"),
@@ -117,14 +118,38 @@ def test_every_claimed_test_set_is_registered_except_dnd(registry):
         ("swinir-m-classical-div2k-x2", "DIV2K-val", {}, 36.77, 0.9500, "authors' README"),
         ("bicubic-x8", "Manga109", {}, 21.47, 0.6500, "transcribed from a table image"),
         ("uformer32-sidd", "SIDD", {}, 39.77, None, "authors' README"),
-        ("uformer-b-gopro", "GoPro", {}, 33.06, 0.967, "untraced"),
+        ("uformer-b-gopro", "GoPro", {}, 33.06, 0.967, "third-party quote"),
+        ("uformer-b-gopro", "HIDE", {}, 30.90, 0.953, "third-party quote"),
+        ("uformer-b-gopro", "RealBlur-J", {}, 29.09, 0.886, "third-party quote"),
+        ("uformer-b-sidd", "DND", {}, 40.04, 0.956, "third-party quote"),
         ("restormer-deraining", "Rain100L", {}, 38.99, 0.978, "third-party quote"),
-        ("restormer-defocus-single", "DPDD", {}, 25.98, 0.811, "untraced"),
+        ("restormer-deraining", "Rain100H", {}, 31.46, 0.904, "third-party quote"),
+        ("restormer-deraining", "Test2800", {}, 34.18, 0.944, "untraced"),
+        ("restormer-motion-deblurring", "HIDE", {}, 31.22, 0.942, "third-party quote"),
+        ("restormer-real-denoising", "DND", {}, 40.03, 0.956, "third-party quote"),
+        ("restormer-grey-sigma50", "Urban100", {}, 28.29, None, "third-party quote"),
+        ("restormer-color-sigma15", "Kodak24", {}, 35.47, None, "third-party quote"),
+        ("restormer-color-blind", "Kodak24", dict(sigma=15), 35.44, None, "untraced"),
+        ("restormer-defocus-single", "DPDD", dict(subset=None), 25.98, 0.811, "third-party quote"),
+        ("restormer-defocus-dual-pixel", "DPDD", dict(subset="outdoor"), 23.97, 0.773, "third-party quote"),
+        ("hat-srx3", "Urban100", {}, 30.23, 0.8896, "third-party quote"),
     ],
 )
 def test_registered_cells_hold_the_published_values(registry, vid, dataset, level, psnr, ssim, kind):
     c = claim(registry, vid, dataset, **level)
     assert (c.psnr, c.ssim, c.source_kind) == (psnr, ssim, kind)
+
+
+def test_restormer_table_3_is_registered_whole_with_its_splits_mae_and_lpips(registry):
+    """GRL's Table 3 prints Restormer's two DPDD rows: 3 column groups x PSNR/SSIM/MAE/LPIPS each."""
+    rows = {vid: {c.subset: (c.psnr, c.ssim, c.mae, c.lpips) for c in registry.variants[vid].claims}
+            for vid in ("restormer-defocus-single", "restormer-defocus-dual-pixel")}
+    assert rows["restormer-defocus-single"] == {"indoor": (28.87, 0.882, 0.025, 0.145), "outdoor": (23.24, 0.743, 0.050, 0.209),
+                                                None: (25.98, 0.811, 0.038, 0.178)}
+    assert rows["restormer-defocus-dual-pixel"] == {"indoor": (29.48, 0.895, 0.023, 0.134),
+                                                    "outdoor": (23.97, 0.773, 0.047, 0.175), None: (26.66, 0.833, 0.035, 0.155)}
+    splits = registry.datasets["DPDD"].splits
+    assert all(c.subset is None or c.subset in splits for vid in rows for c in registry.variants[vid].claims)
 
 
 @pytest.mark.parametrize(
@@ -208,4 +233,4 @@ def test_claims_doc_table_is_the_registry_count():
     doc = (REPO / "docs" / "claims.md").read_text()
     inside = doc.split(mod.BEGIN)[1].split(mod.END)[0].strip()
     assert inside == mod.counts_table(), "run: python docs/claims_counts.py --write"
-    assert "| **all** | 263 | 194 |" in inside  # with restbench-spandrel (issue 14)
+    assert "| **all** | 271 | 247 |" in inside  # with restbench-spandrel (issue 14) and the issue-16 quotes

@@ -133,7 +133,8 @@ def _find_sample(state, job, data_root, name: str):
 
     # Samples are decoded lazily one by one; stop at the match.
     for s in load_samples(state.registry.datasets[job.dataset], data_root, task=job.task, sigma=job.level.sigma,
-                          scale=job.level.scale, quality=job.level.quality, channels=job.channels):
+                          scale=job.level.scale, quality=job.level.quality, channels=job.channels,
+                          dual_pixel=job.dual_pixel):
         if s.name == name or s.name == Path(name).stem:
             return s
     raise ValueError(f"no image named {name!r} in {job.dataset} (names are file stems, e.g. the first few: "

@@ -171,6 +171,7 @@ def handle_report(args, state) -> int:
 
 def handle_verify(args, state) -> int:
     from restbench.report.boards import latest_per_job, level_label, load_store
+    from restbench.report.text import dataset_label
     from restbench.results.verdict import NOT_CLAIMED, judge_in
 
     if args.run:
@@ -209,7 +210,8 @@ def handle_verify(args, state) -> int:
             continue
         c = v.claim
         rows.append(dict(
-            variant=s["variant"], dataset=s.get("dataset"), level=level_label(s), n_images=s.get("n_images"),
+            variant=s["variant"], dataset=dataset_label(s), subset=s.get("subset"), level=level_label(s),
+            n_images=s.get("n_images"),
             psnr=s.get("psnr"), claimed_psnr=v.claimed_psnr, d_psnr=None if v.d_psnr is None else float(v.d_psnr),
             ssim=s.get("ssim"), claimed_ssim=v.claimed_ssim, d_ssim=None if v.d_ssim is None else float(v.d_ssim),
             verdict=v.status, partial=v.partial, fails=v.fails, source=c.source if c else None,
@@ -259,13 +261,14 @@ def _print_verify(rows: list[dict]) -> None:
     def f(x, nd, sign=False):
         return "—" if x is None else (f"{x:+.{nd}f}" if sign else f"{x:.{nd}f}")
 
-    head = (f"{'variant':<36} {'dataset':<10} {'level':<6} {'PSNR':>8} {'paper':>6} {'ΔPSNR':>8} "
+    width = max([10, *(len(r["dataset"]) for r in rows)])
+    head = (f"{'variant':<36} {'dataset':<{width}} {'level':<6} {'PSNR':>8} {'paper':>6} {'ΔPSNR':>8} "
             f"{'SSIM':>7} {'paper':>6} {'ΔSSIM':>9}  verdict")
     print(head)
     print("-" * len(head))
     for r in rows:
         verdict = r["verdict"] + (f" (subset of {r['n_images']} images: cannot refute the paper)" if r["partial"] else "")
-        print(f"{r['variant']:<36} {r['dataset']:<10} {r['level']:<6} {f(r['psnr'], 4):>8} "
+        print(f"{r['variant']:<36} {r['dataset']:<{width}} {r['level']:<6} {f(r['psnr'], 4):>8} "
               f"{'—' if r['claimed_psnr'] is None else r['claimed_psnr']:>6} {f(r['d_psnr'], DECIMALS['psnr'], True):>8} "
               f"{f(r['ssim'], 4):>7} {'—' if r['claimed_ssim'] is None else r['claimed_ssim']:>6} {f(r['d_ssim'], DECIMALS['ssim'], True):>9}  {verdict}")
 

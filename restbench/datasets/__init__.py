@@ -29,7 +29,7 @@ details that matter (16-bit PNGs, grey conversion rules).
 """
 
 from restbench.datasets.imageio import read_image, to_grey, to_rgb
-from restbench.datasets.load import load_samples, sample_sizes
+from restbench.datasets.load import load_samples, sample_sizes, split_members
 from restbench.datasets.locate import default_data_root, find_root, how_to_get, packaged_root, spec_of
 from restbench.datasets.manifest import file_sha256, known_checksums, manifest_files, manifest_hash, verify_dataset, verify_folder
 from restbench.datasets.spec import IMAGE_SUFFIXES, LAYOUTS, SR_TASKS, DatasetError, DataSource, DatasetSpec, Sample
@@ -55,9 +55,9 @@ __all__ = [
     "read_image",
     "sample_sizes",
     "spec_of",
+    "split_members",
     "to_grey",
     "to_rgb",
     "verify_dataset",
-    "verify_folder",
     "verify_folder",
 ]

@@ -63,6 +63,28 @@ def _decode(path: Path) -> np.ndarray:
         return np.array(im.convert("RGB"), dtype=np.uint8)
 
 
+def read_image16(path: str | os.PathLike[str]) -> np.ndarray:
+    """A 16-bit RGB PNG as float32 HxWx3 in [0, 1] (value / 65535), as Restormer's dual-pixel
+    script reads DPDD (``utils.load_img16``: ``cv2.imread(path, -1)``, BGR→RGB, ``/ 65535.``).
+
+    Pillow keeps only the high byte of 16-bit RGB, so this one read goes through OpenCV. An 8-bit
+    file is refused: divided by 65535 it would score as a nearly black image.
+    """
+    import cv2
+
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: file not found")
+    arr = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if arr is None:
+        raise DatasetError(f"{path}: cannot decode this image; the file is truncated or damaged — "
+                           "replace it or fetch the set again (restbench download-data NAME)")
+    if arr.dtype != np.uint16 or arr.ndim != 3 or arr.shape[2] != 3:
+        raise DatasetError(f"{path}: expected a 16-bit RGB PNG (dual-pixel views are read at 16 bits), "
+                           f"found {arr.dtype} with shape {arr.shape}")
+    return cv2.cvtColor(arr, cv2.COLOR_BGR2RGB).astype(np.float32) / np.float32(65535.0)
+
+
 def to_rgb(img: np.ndarray) -> np.ndarray:
     """Grey HxWx1 → HxWx3 by replication (what cv2.IMREAD_COLOR does with a grey file)."""
     return np.repeat(img, 3, axis=2) if img.shape[2] == 1 else img

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
-from restbench.datasets.imageio import convert_channels, read_image
+from restbench.datasets.imageio import convert_channels, read_image, read_image16
 from restbench.datasets.locate import find_root, hr_dir, list_images, spec_of
 from restbench.datasets.spec import SR_TASKS, DatasetError, DatasetSpec, Sample
 
@@ -51,6 +51,7 @@ class _Item:
     target: Path
     input: Path | None = None
     sr_scale: int | None = None  # target is modcropped to this scale (SR tasks)
+    views: tuple[Path, ...] = ()  # dual-pixel left/right files, read at 16 bits instead of ``input``
 
 
 def check_task(spec: DatasetSpec, task: str, scale: int | None) -> None:
@@ -60,8 +61,20 @@ def check_task(spec: DatasetSpec, task: str, scale: int | None) -> None:
         raise DatasetError(f"{spec.name}: task {task} needs a scale (2, 3, 4, …)")
 
 
-def plan_items(spec: DatasetSpec, root: Path, task: str, scale: int | None) -> list[_Item]:
-    """Which files make each sample, with the pairing checks that only need file names."""
+def plan_items(spec: DatasetSpec, root: Path, task: str, scale: int | None, dual_pixel: bool = False) -> list[_Item]:
+    """Which files make each sample, with the pairing checks that only need file names.
+
+    ``dual_pixel``: the sample's input is the set's left and right views (``dual_pixel_dirs``),
+    each paired with the target by name, for a 6-channel model.
+    """
+    if dual_pixel:
+        if not spec.dual_pixel_dirs:
+            raise DatasetError(f"{spec.name} has no dual-pixel views: a 6-channel (dual-pixel) model cannot run on it")
+        tgs = list_images(root / spec.target_dir, spec.suffixes)
+        left, right = (list_images(root / d, spec.suffixes) for d in spec.dual_pixel_dirs)
+        view_of = [{t: v for v, t in _pair(replace(spec, input_dir=d), files, tgs, root)}
+                   for d, files in zip(spec.dual_pixel_dirs, (left, right))]
+        return [_Item(t.stem, t, None, views=(view_of[0][t], view_of[1][t])) for t in tgs]
     if spec.layout == "paired":
         ins = list_images(root / spec.input_dir, spec.suffixes)
         tgs = list_images(root / spec.target_dir, spec.suffixes)
@@ -97,7 +110,22 @@ def _expect_count(spec: DatasetSpec, n: int, root: Path) -> None:
         )
 
 
+def _load_dual_pixel(spec: DatasetSpec, root: Path, item: _Item, channels: str) -> Sample:
+    """Left and right views stacked along channels (HxWx6) and the target, float32 of 65535."""
+    if channels != "rgb":
+        raise DatasetError(f"{spec.name}: dual-pixel views are colour images; they cannot be evaluated in grey")
+    target = read_image16(item.target)
+    views = [read_image16(p) for p in item.views]
+    for p, v in zip(item.views, views):
+        if v.shape != target.shape:
+            raise DatasetError(f"{spec.name}: {p.relative_to(root)} is {v.shape[1]}x{v.shape[0]} but its target "
+                               f"{item.target.relative_to(root)} is {target.shape[1]}x{target.shape[0]}")
+    return Sample(item.name, target, np.concatenate(views, axis=2), source=str(item.target))
+
+
 def _load_item(spec: DatasetSpec, root: Path, item: _Item, task: str, channels: str) -> Sample:
+    if item.views:
+        return _load_dual_pixel(spec, root, item, channels)
     target = read_image(item.target)
     inp = read_image(item.input) if item.input is not None else None
     if min(target.shape[:2]) < (item.sr_scale or 1):
@@ -179,6 +207,7 @@ def load_samples(
     channels: str = "rgb",
     limit: int | None = None,
     only: Collection[str] | None = None,
+    dual_pixel: bool = False,
 ) -> Iterator[Sample]:
     """Yield the set's samples for ``task`` in natural file-name order.
 
@@ -192,6 +221,8 @@ def load_samples(
 
     Pairing and count problems are raised as :class:`DatasetError` before any image is decoded.
     ``only`` (sample names) skips the others before they are decoded: one rank's shard of a set.
+    ``dual_pixel``: inputs are the set's left/right views stacked (HxWx6) and inputs and target are
+    float32 read at 16 bits (value / 65535), as Restormer's dual-pixel script reads DPDD.
     """
     del sigma, quality
     spec = spec_of(spec)
@@ -202,13 +233,46 @@ def load_samples(
     if spec.layout == "mat":
         samples = _mat_samples(spec, root, task, channels, limit)
         return samples if only is None else (s for s in samples if s.name in only)
-    items = plan_items(spec, root, task, scale)
+    items = plan_items(spec, root, task, scale, dual_pixel)
     _expect_count(spec, len(items), root)
     if limit is not None:
         items = items[:limit]
     if only is not None:
         items = [it for it in items if it.name in only]
     return (_load_item(spec, root, it, task, channels) for it in items)
+
+
+def split_members(spec: DatasetSpec | str, data_root: str | os.PathLike[str] | None,
+                  names: Sequence[str]) -> dict[str, list[str]]:
+    """Each published split of the set (``spec.splits``) as the sample names it holds, in set order.
+
+    ``names`` are the whole set's sample names in :func:`load_samples` order; a split file lists
+    1-based indices into that order (DPDD: ``indoor_labels.npy``, 37 of the 76 scenes).
+    """
+    spec = spec_of(spec)
+    if not spec.splits:
+        return {}
+    root = find_root(spec, data_root)
+    out = {}
+    for split, fname in spec.splits.items():
+        path = root / fname
+        try:
+            idx = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise DatasetError(f"{spec.name} at {root}: the {split!r} split file {fname} is missing "
+                               f"(it ships with the set; re-fetch with: restbench download-data {spec.name})") from None
+        except (ValueError, OSError) as exc:
+            raise DatasetError(f"{path}: not a numpy index file ({exc})") from None
+        idx = np.asarray(idx).ravel()
+        if idx.size == 0 or idx.dtype.kind not in "iu":
+            raise DatasetError(f"{path}: expected 1-based image indices, found {idx.dtype} with {idx.size} entries")
+        bad = [int(i) for i in idx if not 1 <= i <= len(names)][:5]
+        if bad:
+            raise DatasetError(f"{path}: indices {bad} are outside 1..{len(names)} (the set's images)")
+        if len(set(idx.tolist())) != idx.size:
+            raise DatasetError(f"{path}: an image is listed twice")
+        out[split] = [names[i - 1] for i in sorted(int(i) for i in idx)]
+    return out
 
 
 def sample_sizes(

@@ -28,18 +28,22 @@ def file_sha256(path: Path) -> str:
 
 
 def manifest_files(
-    spec: DatasetSpec | str, data_root: str | os.PathLike[str] | None, *, task: str, scale: int | None = None, limit: int | None = None
+    spec: DatasetSpec | str, data_root: str | os.PathLike[str] | None, *, task: str, scale: int | None = None,
+    limit: int | None = None, dual_pixel: bool = False,
 ) -> tuple[Path, list[Path]]:
-    """(set root, the files :func:`load_samples` reads for these arguments)."""
+    """(set root, the files :func:`load_samples` reads for these arguments), with the split files
+    of a whole-set run (its summary averages each published split too)."""
     spec = spec_of(spec)
     check_task(spec, task, scale)
     root = find_root(spec, data_root)
     if spec.layout == "mat":
         return root, [root / f for f in spec.mat_files]
-    items = plan_items(spec, root, task, scale)
+    items = plan_items(spec, root, task, scale, dual_pixel)
     if limit is not None:
         items = items[:limit]
-    files = [p for it in items for p in (it.target, it.input) if p is not None]
+    files = [p for it in items for p in (it.target, it.input, *it.views) if p is not None]
+    if limit is None:
+        files += [root / f for f in spec.splits.values() if (root / f).is_file()]
     return root, sorted(set(files))
 
 
@@ -50,6 +54,7 @@ def manifest_hash(
     task: str,
     scale: int | None = None,
     limit: int | None = None,
+    dual_pixel: bool = False,
     **_protocol: object,
 ) -> str:
     """sha256 over the relative names and sha256s of exactly the files a run reads.
@@ -59,7 +64,7 @@ def manifest_hash(
     arguments (``sigma``, ``quality``, ``channels``) are accepted and ignored: they belong to
     the protocol, which the results store hashes separately.
     """
-    root, files = manifest_files(spec, data_root, task=task, scale=scale, limit=limit)
+    root, files = manifest_files(spec, data_root, task=task, scale=scale, limit=limit, dual_pixel=dual_pixel)
     h = hashlib.sha256()
     for p in files:
         rel = p.relative_to(root).as_posix()

@@ -140,6 +140,11 @@ class DatasetSpec:
     ``[dir('*.jpg'); dir('*.png')]``, so names may differ (``order`` still pairs by name when the
     names agree). ``task_inputs`` maps a task to a folder of pre-made degraded inputs (demo set).
     ``checksums`` names a sha256 manifest shipped in ``restbench/data/datasets/``.
+    ``dual_pixel_dirs`` (paired sets with dual-pixel views, DPDD: ``("inputL", "inputR")``): the
+    left/right folders a 6-channel model reads instead of ``input_dir``, at 16 bits (as Restormer's
+    dual-pixel script does). ``splits`` maps a published split's name to a file in the set's folder
+    listing its images as 1-based indices into the set's natural order (DPDD's
+    ``indoor_labels.npy``; Restormer's scripts average ``psnr[indoor_labels - 1]``).
     """
 
     name: str
@@ -154,6 +159,8 @@ class DatasetSpec:
     mat_files: tuple[str, str] = ("ValidationNoisyBlocksSrgb.mat", "ValidationGtBlocksSrgb.mat")
     pair_by: str = "name"
     task_inputs: Mapping[str, str] = field(default_factory=dict)
+    dual_pixel_dirs: tuple[str, ...] = ()
+    splits: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     sources: tuple[DataSource, ...] = ()
     checksums: str | None = None
@@ -171,6 +178,8 @@ class DatasetSpec:
             object.__setattr__(self, "channels", (self.channels,))
         if self.pair_by not in ("name", "order"):
             raise ValueError(f"{self.name}: pair_by must be 'name' or 'order'")
+        if self.dual_pixel_dirs and (self.layout != "paired" or len(self.dual_pixel_dirs) != 2):
+            raise ValueError(f"{self.name}: dual_pixel_dirs names two folders (left, right) of a paired set")
 
     @property
     def task(self) -> tuple[str, ...]:
@@ -199,6 +208,8 @@ class DatasetSpec:
             input_dir=self.input_dir if self.layout == "paired" else None,
             target_dir=self.target_dir if self.layout == "paired" else None,
             mat_files=list(self.mat_files) if self.layout == "mat" else None,
+            dual_pixel_dirs=list(self.dual_pixel_dirs) or None,
+            splits=dict(self.splits) or None,
             aliases=list(self.aliases),
             automatic=self.automatic,
             sources=[src.to_dict() for src in self.sources],

@@ -42,7 +42,8 @@ def iter_inputs(state, job: Job, opts: RunOptions) -> Iterator[tuple[str, torch.
     protocol = get_protocol(job.protocol)
     try:
         for s in load_samples(spec, opts.data_root, task=job.task, sigma=job.level.sigma, scale=job.level.scale,
-                              quality=job.level.quality, channels=job.channels, limit=opts.limit):
+                              quality=job.level.quality, channels=job.channels, limit=opts.limit,
+                              dual_pixel=job.dual_pixel):
             x, y = make_input(s, protocol, job)
             yield s.name, x, y
     except DatasetError as exc:

@@ -52,6 +52,11 @@ class Job:
     def scale(self) -> int:
         return self.level.scale or 1
 
+    @property
+    def dual_pixel(self) -> bool:
+        """A 6-channel model (Restormer's dual-pixel defocus): it reads the set's left/right views."""
+        return self.variant.input.channels == 6
+
 
 @dataclass
 class Plan:

@@ -33,7 +33,7 @@ from restbench.results.integrity import warn as warn_store
 from restbench.results.store import JobStore, StoreError, job_key
 from restbench.engine.shard import JobShard, WholeJob
 
-QUALITY_METRICS = ("psnr", "ssim", "psnrb")  # per-image row keys the summary averages (PSNR-B: JPEG CAR only)
+QUALITY_METRICS = ("psnr", "ssim", "psnrb", "mae")  # per-image row keys the summary averages (PSNR-B: JPEG CAR; MAE: DPDD)
 
 
 def git_commit() -> str | None:
@@ -147,7 +147,7 @@ def run_job(state, job: Job, opts: RunOptions, device: torch.device, shard: JobS
     wpath, wsha, wsource, efficiency_only = weights_for(job, opts)
     sample_args = dict(
         task=job.task, sigma=job.level.sigma, scale=job.level.scale, quality=job.level.quality,
-        channels=job.channels, limit=opts.limit,
+        channels=job.channels, limit=opts.limit, dual_pixel=job.dual_pixel,
     )
     try:
         manifest = manifest_hash(spec, opts.data_root, **sample_args)
@@ -274,8 +274,7 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
                 if not efficiency_only:
                     scores = evaluate(out_i, y_i, protocol, scale=job.scale)
                     row.update(psnr=scores["psnr"], ssim=scores["ssim"] if "ssim" in protocol.reported else None)
-                    if "psnrb" in scores:
-                        row["psnrb"] = scores["psnrb"]
+                    row.update({m: scores[m] for m in ("psnrb", "mae") if m in scores})
                     row.update(_extra_metrics(out_i, y_i, opts.metrics))
                 _check_finite(current, row)
                 if opts.save_images:
@@ -353,8 +352,32 @@ def _measure(state, job: Job, opts: RunOptions, device: torch.device, store: Job
         summary[m] = None if efficiency_only or not vals else float(np.mean(vals))
     if efficiency_only:
         summary["psnr"] = summary["ssim"] = None
+    elif spec.splits and opts.limit is None:
+        summary["subsets"] = _split_means(spec, opts, list(order), rows, metric_names)
     summary.update(shard.summary_fields(rows))
     return store.seal(rows, summary)
+
+
+def _split_means(spec, opts: RunOptions, names: list[str], rows: list[dict], metrics: list[str]) -> dict:
+    """Each published split's mean scores (DPDD indoor/outdoor), as the authors' scripts average them:
+    over the split's images of the same run. A set copy without its split files still gets its
+    whole-set summary; the warning says what is missing."""
+    from restbench.datasets import DatasetError, split_members
+
+    try:
+        members = split_members(spec, opts.data_root, names)
+    except DatasetError as exc:
+        print(f"restbench: {spec.name}: no per-split means: {exc}", file=sys.stderr)
+        return {}
+    by_name = {r["image"]: r for r in rows}
+    out = {}
+    for split, images in members.items():
+        sub = [by_name[n] for n in images if n in by_name]
+        means = {m: float(np.mean(vals)) if (vals := [r[m] for r in sub if r.get(m) is not None]) else None
+                 for m in metrics}
+        out[split] = dict(n_images=len(sub), forward_s=round(sum(r.get("forward_s") or 0.0 for r in sub), 3),
+                          images=[r["image"] for r in sub], **means)
+    return out
 
 
 def _check_size(where: str, target: torch.Tensor, protocol, job: Job) -> None:

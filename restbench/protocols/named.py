@@ -158,10 +158,14 @@ _LIST = [
     ),
     Protocol(
         "restormer-dpdd", "restormer", ("defocus-deblurring",),
-        uint8=False, ssim="skimage", ssim_data_range=1.0,
-        script="swz30/Restormer Defocus_Deblurring/test_single_image_defocus_deblur.py + utils.py",
+        uint8=False, ssim="skimage", ssim_data_range=1.0, reported=("psnr", "ssim", "mae"),
+        script="swz30/Restormer Defocus_Deblurring/test_{single_image,dual_pixel}_defocus_deblur.py + utils.py",
         notes="Scored in Python on the float32 output (not rounded): PSNR 10log10(1/mse) on RGB, "
-        "skimage structural_similarity(data_range=1, multichannel=True): 7x7 uniform, sample cov.",
+        "skimage structural_similarity(data_range=1, multichannel=True): 7x7 uniform, sample cov.; "
+        "MAE = mean |output - target| over pixels and channels (utils.MAE); LPIPS (alex, v0.1, "
+        "inputs scaled from [0,1]) is pyiqa's lpips: --metrics lpips. Single-image reads 8 bits "
+        "(cv2.imread), dual-pixel 16 bits (load_img16, / 65535). Means over all 76 scenes and over "
+        "the indoor/outdoor splits (indoor_labels.npy / outdoor_labels.npy).",
     ),
     Protocol(
         "restormer-sidd", "restormer", ("real-denoising",),
@@ -337,7 +341,7 @@ def evaluate(
     Returns ``{"psnr": mean, "ssim": mean, "psnr_per_image": [...], "ssim_per_image": [...]}``
     with Python floats (the papers average per-image scores), plus ``"psnrb"`` and
     ``"psnrb_per_image"`` when the protocol reports PSNR-B (JPEG CAR; same crop, rounding and
-    colour space as its PSNR). ``scale`` is needed by protocols that crop ``"scale"`` pixels.
+    colour space as its PSNR), and ``"mae"``/``"mae_per_image"`` when it reports MAE (DPDD). ``scale`` is needed by protocols that crop ``"scale"`` pixels.
     Protocols with ``align="realblur-ecc"`` register each output onto its target first
     (:func:`restbench.metrics.alignment.masked_psnr_ssim`).
     """
@@ -365,6 +369,9 @@ def evaluate(
     if pb is not None:
         pb_l = pb.cpu().tolist()
         out.update(psnrb=sum(pb_l) / len(pb_l), psnrb_per_image=pb_l)
+    if "mae" in p.reported:  # Restormer's DPDD utils.MAE: per-channel mean |error|, averaged (= the overall mean)
+        mae_l = (output.double() - target.double()).abs().flatten(1).mean(1).cpu().tolist()
+        out.update(mae=sum(mae_l) / len(mae_l), mae_per_image=mae_l)
     return out
 
 

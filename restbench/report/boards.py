@@ -27,9 +27,12 @@ import pandas as pd
 
 from restbench.registry import Registry
 from restbench.results.store import JobStore, sealed_files
-from restbench.results.verdict import DECIMALS, DEFAULT_TOL_PSNR, DEFAULT_TOL_SSIM, DEVIATES, NOT_CLAIMED, NOT_MEASURED, REPRODUCED, Verdict, judge_in
+from restbench.results.verdict import (DECIMALS, DEFAULT_TOL_PSNR, DEFAULT_TOL_SSIM, DEVIATES, NOT_CLAIMED, NOT_MEASURED,
+                                       REPRODUCED, Verdict, judge_in, split_summaries)
 from restbench.report.text import (
     as_json as _json,
+    board_stem,
+    dataset_label,
     find_protocols_doc,
     has_value as _has,
     heading_slug,
@@ -40,7 +43,7 @@ from restbench.report.text import (
 )
 
 DEFAULT_PROFILE_SIZE = "256x256"
-JOB_IDENTITY = ("variant", "dataset", "sigma", "scale", "quality", "channels", "protocol")
+JOB_IDENTITY = ("variant", "dataset", "subset", "sigma", "scale", "quality", "channels", "protocol")
 
 
 @dataclass
@@ -57,15 +60,21 @@ def load_store(root: Path, damaged: list[Path] | None = None) -> list[JobResult]
 
     A file that fails validation is never a result: the store warns on stderr with file and line,
     and its path is appended to ``damaged`` when given, so a command can say so in its own output.
+    A whole-set run of a set with published splits (DPDD indoor/outdoor) also gives one result per
+    split, with that split's image rows: boards, paper tables and verify judge them like any run.
     """
     jobs = []
     for path in sealed_files(root):
         images, summary = JobStore(path.parent, path.name[: -len(".jsonl")]).load_final()
         if summary is not None:
             jobs.append(JobResult(summary, images))
+            for part in split_summaries(summary):
+                members = set(summary["subsets"][part["subset"]].get("images") or ())
+                jobs.append(JobResult(part, [r for r in images if r.get("image") in members]))
         elif damaged is not None:
             damaged.append(path)
     return jobs
+
 
 
 def _preference(job: JobResult) -> tuple:
@@ -190,7 +199,7 @@ def board_rows(
         settings = s.get("settings") or {}
         recs.append(
             dict(
-                dataset=s.get("dataset"),
+                dataset=dataset_label(s),
                 variant=s["variant"],
                 model=s.get("model"),
                 task=s.get("task"),
@@ -427,10 +436,6 @@ def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
 # ---------------------------------------------------------------- everything
 
 
@@ -473,7 +478,7 @@ def board_figures(dataset: str, df: pd.DataFrame, jobs: Sequence[JobResult], out
     """
     from restbench.report import plots
 
-    stem = out / _safe(dataset)
+    stem = out / board_stem(dataset)
     for kind in FIGURE_KINDS:
         for fmt in plots.FORMATS:
             Path(f"{stem}_{kind}.{fmt}").unlink(missing_ok=True)
@@ -550,9 +555,8 @@ def write_reports(
     wanted = {d.lower() for d in datasets} if datasets else None
     by_ds: dict[str, list[JobResult]] = {}
     for j in jobs:
-        ds = str(j.summary.get("dataset"))
-        if wanted is None or ds.lower() in wanted:
-            by_ds.setdefault(ds, []).append(j)
+        if wanted is None or str(j.summary.get("dataset")).lower() in wanted:
+            by_ds.setdefault(dataset_label(j.summary), []).append(j)
     if not by_ds:
         return []
     out.mkdir(parents=True, exist_ok=True)
@@ -561,8 +565,8 @@ def write_reports(
     for ds in sorted(by_ds, key=str.lower):
         df = board_rows(by_ds[ds], registry, profile, tol_psnr, tol_ssim)
         figs = board_figures(ds, df, by_ds[ds], out, profile.size) if plots else []
-        md = out / f"{_safe(ds)}.md"
-        csv = out / f"{_safe(ds)}.csv"
+        md = out / f"{board_stem(ds)}.md"
+        csv = out / f"{board_stem(ds)}.csv"
         md.write_text(
             render_board(ds, df, tol_psnr=tol_psnr, tol_ssim=tol_ssim, profile_size=profile.size,
                          figures=[(c, p.name) for c, p in figs], generated=generated, protocols_doc=doc),
@@ -580,7 +584,7 @@ def write_reports(
         families = sorted({r.get("model", r["variant"]) for r in profile.rows})
         for fam in families if len(families) > 1 else ():  # one family: the combined figure is that family's
             rows = [r for r in profile.rows if r.get("model", r["variant"]) == fam]
-            cost_figs += P.cost_vs_resolution(rows, out / f"cost_vs_resolution_{_safe(fam)}", title=f"{fam}: cost vs input size")
+            cost_figs += P.cost_vs_resolution(rows, out / f"cost_vs_resolution_{board_stem(fam)}", title=f"{fam}: cost vs input size")
     if not cost_figs:  # no profile this time: keep the curves an earlier report drew
         cost_figs = sorted(out.glob("cost_vs_resolution*.png"))
     paper_infos = []

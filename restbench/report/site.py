@@ -26,6 +26,7 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from restbench.results.verdict import DECIMALS, DEVIATES, NOT_CLAIMED, NOT_MEASURED, REPRODUCED
+from restbench.report.text import board_stem
 
 SITE_DIR = "site"
 
@@ -285,12 +286,8 @@ def _level_sort(r: Mapping) -> str:
     return " ".join(f"{v:08.2f}" if v is not None else "" for v in vals).strip()
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name))
-
-
 def _page_name(dataset: str) -> str:
-    return f"{_safe(dataset)}.html"
+    return f"{board_stem(dataset)}.html"
 
 
 def paper_page(pt, generated: str, tol_psnr: float, tol_ssim: float, protocols_doc: str | None = None) -> str:

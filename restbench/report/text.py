@@ -91,5 +91,17 @@ def protocol_ref(name: str | None, doc: str | None) -> str:
 
 
 
-__all__ = ["as_json", "find_protocols_doc", "has_value", "heading_slug", "notes_text", "protocol_changed",
+__all__ = ["as_json", "board_stem", "dataset_label", "find_protocols_doc", "has_value", "heading_slug", "notes_text", "protocol_changed",
            "protocol_ref", "protocols_doc_link"]
+
+
+def dataset_label(s: Mapping) -> str:
+    """The test set as reports name it: ``DPDD``, or ``DPDD (indoor)`` for a published split of it."""
+    return f"{s.get('dataset')} ({s['subset']})" if s.get("subset") else str(s.get("dataset"))
+
+
+def board_stem(dataset: str) -> str:
+    """The file name (no suffix) of a test set's board and site page: ``DPDD``, ``DPDD-indoor`` for the
+    label ``DPDD (indoor)``; characters that do not belong in a file name become ``_``."""
+    name = re.sub(r" \(([^()]+)\)$", r"-\1", str(dataset))
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)

@@ -4,7 +4,8 @@
 test-set name (case-insensitive), published split and degradation level. A claim with a
 ``subset`` (DPDD ``"indoor"``) matches only a summary of that same subset, and a whole-set summary
 (no ``subset``) only a whole-set claim: a run over all 76 DPDD scenes is never judged against the
-indoor number. For each of ``sigma``/``scale``/``quality`` the claim's own level applies when it is set (blind denoisers carry one claim per sigma), otherwise
+indoor number. A whole-set run of a set with published splits records each split's means in its
+summary (``subsets``); :func:`split_summaries` turns them into the per-split summaries judged here. For each of ``sigma``/``scale``/``quality`` the claim's own level applies when it is set (blind denoisers carry one claim per sigma), otherwise
 the variant's level does; a level that applies must equal the summary's, and a level the summary
 lacks cannot be matched against one that applies. A summary whose colour mode differs from the
 variant's (a colour model evaluated in grey) matches no claim: the paper's number is for its own mode.
@@ -44,7 +45,7 @@ NOT_MEASURED = "NOT MEASURED"
 
 DEFAULT_TOL_PSNR = 0.01
 DEFAULT_TOL_SSIM = 0.001
-DECIMALS = {"psnr": 4, "ssim": 6}  # two digits finer than papers print
+DECIMALS = {"psnr": 4, "ssim": 6, "mae": 5, "lpips": 5}  # two digits finer than papers print
 LEVELS = ("sigma", "scale", "quality")
 
 
@@ -85,10 +86,29 @@ def claim_matches(claim: Claim, variant: Variant, summary: Mapping) -> bool:
     return True
 
 
-def subset_blocker(claim: Claim) -> str:
-    """Why a claim on a published split cannot be run: runs cover whole test sets only."""
-    return (f"the claim is for the {claim.subset!r} split of {claim.dataset}, and restbench runs and records whole "
-            "test sets only (no run carries a subset, so none can be judged against it)")
+def subset_blocker(claim: Claim, registry: Registry | None) -> str | None:
+    """Why a claim on a published split cannot be run here, or None when the registered test set
+    defines that split (a whole-set run then records its means)."""
+    if not claim.subset:
+        return None
+    spec = registry.datasets.get(claim.dataset) if registry is not None else None
+    splits = dict(getattr(spec, "splits", None) or {})
+    if claim.subset in splits:
+        return None
+    have = f"its splits are {', '.join(sorted(splits))}" if splits else "it defines no splits"
+    return (f"the claim is for the {claim.subset!r} split of {claim.dataset}, which restbench's {claim.dataset} "
+            f"does not define ({have}; a DatasetSpec lists them in `splits`)")
+
+
+def split_summaries(summary: Mapping) -> list[dict]:
+    """One summary per published split a whole-set run recorded (``summary["subsets"]``): the run's
+    own fields with the split's name, image count and means; the latency is the split's images'."""
+    out = []
+    for name, part in (summary.get("subsets") or {}).items():
+        s = {k: v for k, v in summary.items() if k != "subsets"}
+        s.update({k: v for k, v in part.items() if k != "images"}, subset=name)
+        out.append(s)
+    return out
 
 
 def find_claim(variant: Variant | None, summary: Mapping) -> Claim | None:

@@ -298,8 +298,11 @@ def test_every_successor_is_registered_with_cited_claims():
     assert {(c.dataset, c.psnr) for c in reg.variants["scunet-color-s50"].claims} == {
         ("CBSD68", 28.61), ("Kodak24", 29.87), ("McMaster", 30.29), ("Urban100", 30.14)}
     hat4 = {c.dataset: c for c in reg.variants["hat-srx4"].claims}
-    assert hat4["Set5"].psnr == 33.04 and hat4["Set5"].source_kind == "authors' README"
-    assert all(not c.traced for c in reg.variants["hat-srx2"].claims)  # only in the paper's table
+    assert (hat4["Set5"].psnr, hat4["Set5"].ssim, hat4["Set5"].source_kind) == (33.04, 0.9056, "third-party quote")
+    assert "XPixelGroup/HAT/blob/1638a9a/README.md" in hat4["Set5"].source_ref  # the x4 PSNRs: also the README's
+    hat2 = {c.dataset: c for c in reg.variants["hat-srx2"].claims}
+    assert (hat2["Manga109"].psnr, hat2["Manga109"].ssim) == (40.26, 0.9809)
+    assert hat2["Manga109"].source_ref.startswith("https://github.com/LabShuHangGU/Adaptive-Token-Dictionary/blob/d25fd84/")
 
 
 @pytest.mark.parametrize("vid", ["nafnet-gopro-width32", "nafnet-sidd-width32", "drunet-grey-s15",

@@ -121,8 +121,10 @@ def test_every_not_run_command_plans_exactly_the_claim(registry, tables):
                              args.channels, frozenset({args.models}))
             (job,) = plan.jobs
             assert job.variant is cell.variant and job.protocol == cell.expected_protocol
+            # a split claim (DPDD indoor) is measured by the whole-set run, as the split summary it records
             summary = dict(variant=job.variant.id, dataset=job.dataset, channels=job.channels, sigma=job.level.sigma,
-                           scale=job.level.scale, quality=job.level.quality, psnr=cell.claim.psnr, ssim=cell.claim.ssim)
+                           scale=job.level.scale, quality=job.level.quality, psnr=cell.claim.psnr, ssim=cell.claim.ssim,
+                           subset=cell.claim.subset)
             assert judge(summary, cell.variant).claim is cell.claim, cell.command
             n += 1
     # every registered claim on a registered set (DIV2K-val and DND are not registered)
@@ -181,7 +183,8 @@ def test_paper_table_cells_claimed_to_measured(store, registry, tmp_path):
     n_dncnn = sum(claim_paper(c, v)[0] == "DnCNN" for v in registry.variants.values() for c in v.claims)
     assert (dncnn[REPRODUCED], dncnn[DEVIATES], dncnn["Subset only"], dncnn["Not run"]) == ("1", "1", "1", str(n_dncnn - 3))
     assert "[Table III](papers/DnCNN-TableIII.md)" in dncnn["Tables"] and "[Table II](papers/DnCNN-TableII.md)" in dncnn["Tables"]
-    assert papers[papers["Paper"] == "Restormer"].iloc[0]["Not run"] == "55"
+    n_restormer = sum(claim_paper(c, v)[0] == "Restormer" for v in registry.variants.values() for c in v.claims)
+    assert papers[papers["Paper"] == "Restormer"].iloc[0]["Not run"] == str(n_restormer) == "59"
 
 
 def test_a_run_under_another_protocol_is_shown_and_said_so(tmp_path, registry):
@@ -212,20 +215,29 @@ def test_unregistered_sets_and_stale_tables(store, registry, tmp_path):
     assert "Old-Table9.md" not in names and "notes.md" in names  # only our own stale files go
     tables = {p.name: p.read_text() for p in (out / "papers").glob("*.md")}
     dnd = [name for name, md in tables.items() if "→ not run (test set DND is not registered in restbench)" in md]
-    assert dnd == ["Restormer-Table6.md"]  # DND has no public ground truth: scored only by its online server
+    assert sorted(dnd) == ["Restormer-Table6.md", "Uformer-Table1.md"]  # DND: no public ground truth, online server only
     grey_sr = [name for name, md in tables.items() if "restbench cannot run it yet: grey model, rgb test set" in md]
     assert grey_sr and all(name.startswith("DnCNN") for name in grey_sr)
     assert SUBSET == "subset only"
 
 
-def test_a_claim_on_a_published_split_cannot_run_yet(registry):
-    """A DPDD indoor claim gets no command (a whole-set run would not measure it) and says why."""
+def test_a_claim_on_a_published_split_is_filled_by_that_split_only(registry):
+    """A DPDD indoor claim is judged by the indoor means a whole-set run records, never by the whole set; with
+    no run it offers the whole-set command (which measures it); a split DPDD does not define cannot run."""
     from restbench.report.paper_tables import fill_cell
+    from restbench.results.verdict import split_summaries
 
     v = registry.variants["restormer-defocus-single"]
-    indoor = Claim("DPDD", 28.0, None, "test", subset="indoor")
-    whole_run = dict(kind="summary", variant=v.id, dataset="DPDD", psnr=28.0, ssim=None, sigma=None, scale=None,
-                     quality=None, channels=v.channels, efficiency_only=False, settings={}, n_images=76)
-    cell = fill_cell(v, indoor, [whole_run], registry, 0.01, 0.001)
-    assert cell.status == NOT_RUN and cell.command is None
-    assert "'indoor' split of DPDD" in cell.why_not
+    (indoor,) = [c for c in v.claims if c.subset == "indoor"]  # Table 3: 28.87 / 0.882
+    whole_run = dict(kind="summary", variant=v.id, dataset="DPDD", psnr=25.0, ssim=0.8, sigma=None, scale=None,
+                     quality=None, channels=v.channels, efficiency_only=False, settings={}, n_images=76,
+                     subsets={"indoor": dict(n_images=37, psnr=28.874, ssim=0.8825, images=[]),
+                              "outdoor": dict(n_images=39, psnr=24.1, ssim=0.75, images=[])})
+    cell = fill_cell(v, indoor, [whole_run], registry, 0.01, 0.001)  # the whole-set summary alone: not judged
+    assert cell.status == NOT_RUN and cell.command == "restbench run --models restormer-defocus-single --dataset DPDD --metrics lpips"
+    cell = fill_cell(v, indoor, [whole_run, *split_summaries(whole_run)], registry, 0.01, 0.001)
+    assert cell.status == "REPRODUCED" and cell.summary["n_images"] == 37 and cell.summary["psnr"] == 28.874
+    night = fill_cell(v, Claim("DPDD", 28.0, None, "test", subset="night"), [whole_run], registry, 0.01, 0.001)
+    assert night.status == NOT_RUN and night.command is None
+    assert "'night' split of DPDD, which restbench's DPDD does not define (its splits are indoor, outdoor" in night.why_not
+

@@ -64,7 +64,10 @@ def test_verify_cites_sources_and_counts_per_paper(tmp_path, registry, capsys):
     assert dncnn["claims"] == len(in_scope)
     assert (dncnn["reproduced"], dncnn["deviates"]) == (2, 1)
     assert dncnn["not_yet_run"] == len(in_scope) - 3
-    assert dncnn["untraced"] == sum(not c.traced for c in in_scope) > 0
+    assert dncnn["untraced"] == sum(not c.traced for c in in_scope) == 0  # every DnCNN cell is cited now
+    restormer = [v for v in registry.variants.values() if v.arch == "restormer"]
+    (t,) = paper_tally(registry, [], restormer)
+    assert (t.claims, t.untraced, t.not_run) == (59, 24, 59)  # the blind rows of Tables 4-5 and three Table 1 cells
 
     run_cli(["verify", "--results", str(store), "--models", "dncnn"], registry)
     text = capsys.readouterr().out
@@ -79,8 +82,9 @@ def test_paper_tally_ignores_subset_runs(registry):
     assert (t.claims, t.reproduced, t.not_run) == (2, 0, 2)
 
 
-def test_verify_run_lists_a_subset_claim_as_unreachable_with_the_reason():
-    """``verify --run`` must not run the whole set for a split's claim (it would judge nothing)."""
+def test_verify_run_reaches_a_split_claim_through_its_set_and_refuses_an_unknown_split():
+    """``verify --run`` measures a DPDD-indoor claim with the whole-set run (which records the split's
+    means); a split the set does not define is unreachable with the reason, never a whole-set run."""
     from dataclasses import replace
     from types import SimpleNamespace
 
@@ -89,8 +93,11 @@ def test_verify_run_lists_a_subset_claim_as_unreachable_with_the_reason():
     from restbench.registry import Claim
 
     reg = load_plugins(autoload=True).registry
-    v = replace(reg.variants["restormer-defocus-single"], claims=(Claim("DPDD", 28.0, None, "test", subset="indoor"),))
+    v = replace(reg.variants["restormer-defocus-single"], claims=(Claim("DPDD", 28.0, None, "test", subset="indoor"),
+                                                                 Claim("DPDD", 27.0, None, "test", subset="night")))
     jobs, unreachable = reachable(SimpleNamespace(registry=reg), [v], None, {}, progress=False)
-    assert jobs == []
-    assert len(unreachable) == 1 and unreachable[0].startswith(f"{v.id} on DPDD (indoor): ")
-    assert "'indoor' split of DPDD" in unreachable[0]
+    assert jobs == [] and len(unreachable) == 2
+    indoor, night = unreachable
+    assert indoor == f"{v.id} on DPDD (indoor): test set not on disk (restbench download-data DPDD)"
+    assert night == (f"{v.id} on DPDD (night): the claim is for the 'night' split of DPDD, which restbench's DPDD "
+                     "does not define (its splits are indoor, outdoor; a DatasetSpec lists them in `splits`)")

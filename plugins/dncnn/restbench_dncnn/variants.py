@@ -13,7 +13,10 @@ Claims and where they were read (see each claim's ``source_kind``/``source_ref``
 * BSD68, DnCNN-S and DnCNN-B: the authors' README (cszn/DnCNN, "Gaussian Denoising" table;
   the paper's Table II).
 * Set12 averages (paper Table III): DnCNN-S as quoted in SwinIR's Table 5 (the table image in
-  JingyunLiang/SwinIR ``figs/gray_image_denoising.png``, "DnCNN" column); DnCNN-B untraced.
+  JingyunLiang/SwinIR ``figs/gray_image_denoising.png``, "DnCNN" column); DnCNN-B as quoted in
+  DudeNet's Table V (``results/Table5.jpg`` in hellloxiaotian/DudeNet, row "DnCNN-B [10]",
+  "Average" column: 32.68 / 30.36 / 27.21). The same table's DnCNN-S row prints 30.43 at sigma 25
+  where SwinIR, GRL and DPIR print 30.44; the registered 30.44 stays.
 * CBSD68, CDnCNN-B at sigma 15/25/35/50: as quoted by the FFDNet paper's colour table (same first
   author; the table image ``figs/table2.png`` in cszn/FFDNet's README). SwinIR's Table 6 prints
   different DnCNN numbers (33.90/31.24/27.95): those are not the DnCNN paper's.
@@ -38,6 +41,8 @@ README_BSD68 = f"{README} ('Gaussian Denoising': average PSNR on BSD68)"
 README_DNCNN3 = f"{README} ('... via a Single (DnCNN-3) Model' tables, PSNR / SSIM)"
 SWINIR_T5_IMAGE = ("https://github.com/JingyunLiang/SwinIR/blob/6545850/figs/gray_image_denoising.png "
                    "(SwinIR Table 5, 'DnCNN' column)")
+DUDENET_T5_IMAGE = ("https://github.com/hellloxiaotian/DudeNet/blob/5b3b475/results/Table5.jpg (DudeNet, KBS 2021, "
+                    "Table V 'Average PSNR ... on Set12', row 'DnCNN-B [10]', Average column)")
 FFDNET_T2_IMAGE = ("https://github.com/cszn/FFDNet/blob/e787f46/figs/table2.png (FFDNet, TIP 2018: CBM3D/CDnCNN/"
                    "FFDNet on CBSD68, 'CDnCNN' row; image in the FFDNet README)")
 
@@ -89,10 +94,6 @@ def _claim(dataset: str, psnr: float, ssim: float | None, label: str, table: str
                  source_kind=kind, source_ref=ref, **kw)
 
 
-def _untraced(dataset: str, psnr: float, label: str, table: str, **kw) -> Claim:
-    return Claim(dataset, psnr, None, label, paper=CITE, table=table.removeprefix("DnCNN paper, "), **kw)
-
-
 def _variant(vid: str, fname: str, *, task="gaussian-denoising", sigma=None, scale=None, quality=None, blind=False,
              channels="grey", nb=17, claims=(), upsample=False, notes="", train_set="BSD400") -> Variant:
     nc_io = 1 if channels == "grey" else 3
@@ -141,7 +142,7 @@ VARIANTS = [
         blind=True,
         nb=20,
         claims=[c for s, (a, b) in _B.items() for c in (
-            _untraced("Set12", a, T3, T3, sigma=s),
+            _claim("Set12", a, None, T3, T3, "third-party quote", DUDENET_T5_IMAGE, sigma=s),
             _claim("BSD68", b, None, T2, T2, "authors' README", README_BSD68, sigma=s),
         )],
     ),

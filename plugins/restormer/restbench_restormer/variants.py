@@ -38,29 +38,23 @@ Where each fact comes from (swz30/Restormer unless noted):
   "To reproduce PSNR Table 4" for grey, "Table 5" for colour), Table 6 real denoising. Top
   super-row of Tables 4/5 = blind model, bottom = one model per sigma.
   **Provenance** (``Claim.source_kind``): the READMEs show the tables only as images hosted on
-  imgur, which could not be read here, and the paper's tables could not be opened either, so
-  every Restormer claim is ``"untraced"`` except the Rain100L PSNR, which a third party quotes
-  as the paper's (PromptIR issue #16). Not registered for lack of a readable source: the DPDD
-  indoor/outdoor splits and the MAE/LPIPS columns of Table 3 (searched again for issue 16: no quote;
-  lizhangray/3SDeblur's README row ``Restormer* | 25.98 | 0.811 | 0.178`` on DPDD carries an
-  unexplained ``*``, also on its Restormer LFDOF row, a set the paper does not report, so it is not
-  cited as the paper's number; see docs/claims.md).
-  Such claims would carry ``subset="indoor"``/``"outdoor"`` and are matched only by a run of that
-  split, which restbench cannot make yet. The cross-checks below (re-evaluations
-  and comparison tables seen by an earlier session) support the values but are not citable quotes:
+  imgur, which could not be read here, and the paper's tables could not be opened either. Later
+  papers print Restormer's rows in their own tables, as images in their official repositories
+  (issue 16; each image was read and every cell equals the registered value), so those claims are
+  ``"third-party quote"``s pinned to the commit read:
 
-  - Table 1: the five rows average to the 33.96/0.935 quoted for Restormer elsewhere; the
-    mmagic re-evaluation of ``deraining.pth`` agrees within 0.11 dB.
-  - Table 2: GoPro 32.92/0.961 (NAFNet and FFTformer comparison tables); all PSNRs and the
-    RealBlur SSIMs match X-Restormer's README (36.19/0.9571, 28.96/0.8785). HIDE SSIM 0.942 is
-    not independently corroborated.
-  - Table 3: single-image combined PSNR 25.98 quoted elsewhere; dual-pixel 26.66/0.833 agrees
-    with mmagic's re-evaluation (26.62/0.835). Only the "combined" (76 scenes) column is recorded;
-    indoor/outdoor splits, MAE and LPIPS are left out.
-  - Table 6: SIDD 40.02/0.960 and DND 40.03/0.956 both quoted in third-party tables.
-  - Table 5 (colour): per-sigma models agree with mmagic's re-evaluation within 0.05 dB; blind
-    CBSD68 sigma 25/50 (31.78/28.59) quoted elsewhere; the other blind entries are transcriptions.
-  - Table 4 (grey): transcriptions only, not corroborated by any source the tool could reach.
+  - Table 1: Rain100L (PromptIR issue #16, PSNR only) and Rain100H (IR-SDE's README table).
+    Test100, Test2800 and Test1200 stay untraced: the later deraining tables found use Rain200/
+    DID/DDN/SPA, and mmagic's numbers are its own re-evaluation (within 0.11 dB).
+  - Table 2: all four sets from HI-Diff's Table 2 (``figs/Tab-1.png``); GoPro/HIDE also GRL's Table 1.
+  - Table 3: both rows (single-image ``Restormer_S``, dual-pixel ``Restormer_D``), all three column
+    groups (indoor, outdoor, combined) with PSNR/SSIM/MAE/LPIPS, from GRL's Table 3; SFHformer's
+    supplementary table prints the same single-image row. The splits are claims with
+    ``subset="indoor"``/``"outdoor"``, judged against the split means a whole-set run records.
+  - Table 6: SIDD/DND from ART's Table 7.
+  - Tables 4/5, one model per sigma: GRL's Table 4 (grey and colour; colour also ART's Table 4).
+    The blind rows (top super-row) stay untraced: only an OCR'd copy of Xu et al. (CVPR 2024)
+    Tables 8-9, with no repository to pin, prints them (cell for cell the same).
 """
 
 from __future__ import annotations
@@ -85,11 +79,34 @@ T1, T2, T3, T4, T5, T6 = (f"paper, Table {i}" for i in range(1, 7))
 CITE = "Restormer (CVPR 2022, arXiv 2111.09881)"
 PROMPTIR_16 = ("https://github.com/va1shn9v/PromptIR/issues/16 (\"38.99 dB in original paper\" for Restormer on "
                "Rain100L; PSNR only, the SSIM is not quoted)")
+# Later papers' own tables, in their official repositories, that print Restormer's published rows (read off
+# the images; every cell equals the registered value). Pinned to the commit that was read.
+IRSDE_RAIN100H = ("https://github.com/Algolzw/image-restoration-sde/blob/2598d73/README.md (IR-SDE, ICML 2023: "
+                  "Rain100H table, '| Restormer | 31.46 | 0.904 | - | - |')")
+HIDIFF_T2 = ("https://github.com/zhengchen1999/HI-Diff/blob/b3bfd16/figs/Tab-1.png (HI-Diff, NeurIPS 2023, "
+             "Table 2 per its README, row 'Restormer [51]'; GoPro/HIDE also in GRL's Table 1, "
+             "https://github.com/ofsoundof/GRL-Image-Restoration/blob/3123fca/figs/task1.png)")
+GRL_T3 = ("https://github.com/ofsoundof/GRL-Image-Restoration/blob/3123fca/figs/task2.png (GRL, CVPR 2023, "
+          "Table 3 'Defocus deblurring', rows 'Restormer_S [86]' and 'Restormer_D [86]', PSNR/SSIM/MAE/LPIPS; "
+          "the single-image row also in https://github.com/deng-ai-lab/SFHformer/blob/1f79941/image/supp_defocus.png)")
+ART_T7 = ("https://github.com/gladzhang/ART/blob/3ee01f3/figs/RealDN.png (ART, ICLR 2023, Table 7 'real image "
+          "denoising', Restormer columns)")
+GRL_T4 = ("https://github.com/ofsoundof/GRL-Image-Restoration/blob/3123fca/figs/task3.png (GRL, CVPR 2023, "
+          "Table 4 'Color and grayscale image denoising', row 'Restormer [86]': the one-model-per-sigma row; "
+          "colour also in ART's Table 4, https://github.com/gladzhang/ART/blob/3ee01f3/figs/ColorDN.png)")
+QUOTED = {  # (table, dataset) -> where a third party prints the cell as Restormer's
+    (T1, "Rain100L"): PROMPTIR_16,
+    (T1, "Rain100H"): IRSDE_RAIN100H,
+    **{(T2, ds): HIDIFF_T2 for ds in ("GoPro", "HIDE", "RealBlur-R", "RealBlur-J")},
+    (T6, "SIDD"): ART_T7,
+    (T6, "DND"): ART_T7,
+}
 
 
-def _claim(dataset: str, psnr: float | None, ssim: float | None, source: str, **kw) -> Claim:
-    """A Restormer claim: paper and table known, the value itself untraced unless ``kw`` says otherwise."""
-    return Claim(dataset, psnr, ssim, source, paper=CITE, table=source.removeprefix("paper, "), **kw)
+def _claim(dataset: str, psnr: float | None, ssim: float | None, source: str, ref: str | None = None, **kw) -> Claim:
+    """A Restormer claim: paper and table known; ``ref`` (a third party printing it as Restormer's) traces it."""
+    trace = dict(source_kind="third-party quote", source_ref=ref) if ref else {}
+    return Claim(dataset, psnr, ssim, source, paper=CITE, table=source.removeprefix("paper, "), **trace, **kw)
 
 DERAIN = {  # Table 1, PSNR/SSIM on the Y channel
     "Test100": (32.00, 0.923),
@@ -104,7 +121,13 @@ MOTION = {  # Table 2; trained on GoPro only, HIDE and RealBlur are cross-datase
     "RealBlur-R": (36.19, 0.957),
     "RealBlur-J": (28.96, 0.879),
 }
-DPDD_COMBINED = {"single": (25.98, 0.811), "dual": (26.66, 0.833)}  # Table 3, combined column
+# Table 3: (PSNR, SSIM, MAE, LPIPS) per split; None = the combined column (all 76 scenes)
+DPDD = {  # in the paper's column order: indoor, outdoor, combined
+    "single": {"indoor": (28.87, 0.882, 0.025, 0.145), "outdoor": (23.24, 0.743, 0.050, 0.209),
+               None: (25.98, 0.811, 0.038, 0.178)},
+    "dual": {"indoor": (29.48, 0.895, 0.023, 0.134), "outdoor": (23.97, 0.773, 0.047, 0.175),
+             None: (26.66, 0.833, 0.035, 0.155)},
+}
 REAL = {"SIDD": (40.02, 0.960), "DND": (40.03, 0.956)}  # Table 6
 SIGMAS = (15, 25, 50)
 # Table 5, colour, PSNR only: dataset -> (sigma15, sigma25, sigma50)
@@ -131,7 +154,8 @@ GREY_BLIND = {
     "BSD68": (31.95, 29.51, 26.62),
     "Urban100": (33.67, 31.39, 28.33),
 }
-GREY_NOTE = "Table 4 numbers are transcribed from the paper and were not independently corroborated."
+BLIND_NOTE = ("The blind (one model for all sigmas) rows of Tables 4-5 are untraced transcriptions: no citable source "
+              "here prints them (an OCR'd copy of Xu et al., CVPR 2024, Tables 8-9 agrees cell for cell).")
 DFWB = "DFWB (DIV2K + Flickr2K + WED + BSD400)"
 
 
@@ -186,11 +210,17 @@ def _table_claims(
     out = []
     for ds, vals in table.items():
         if idx is None:
-            trace = dict(source_kind="third-party quote", source_ref=PROMPTIR_16) if (source, ds) == (T1, "Rain100L") else {}
-            out.append(_claim(ds, vals[0], vals[1], source, protocol=protocol, **trace))
+            out.append(_claim(ds, vals[0], vals[1], source, QUOTED.get((source, ds)), protocol=protocol))
         else:
             out.append(_claim(ds, vals[idx], None, source, sigma=sigma))
     return tuple(out)
+
+
+def _dpdd_claims(kind: str) -> tuple[Claim, ...]:
+    """Table 3's three column groups for one row: combined (the whole set) and the indoor/outdoor splits."""
+    return tuple(_claim("DPDD", psnr, ssim, T3, GRL_T3, subset=split, mae=mae, lpips=lpips,
+                        protocol="combined" if split is None else None)
+                 for split, (psnr, ssim, mae, lpips) in DPDD[kind].items())
 
 
 def _gaussian(channels: str) -> list[Variant]:
@@ -202,15 +232,13 @@ def _gaussian(channels: str) -> list[Variant]:
     if grey:
         kwargs.update(inp_channels=1, out_channels=1)
     common = dict(arch_kwargs=kwargs, in_channels=1 if grey else 3, channels=channels, train_set=DFWB)
-    note = GREY_NOTE if grey else ""
     out = [
         _variant(
             f"restormer-{name}-sigma{s}",
             "gaussian-denoising",
             f"{fprefix}_sigma{s}.pth",
             sigma=s,
-            claims=tuple(_claim(ds, v[i], None, source) for ds, v in nonblind.items()),
-            notes=note,
+            claims=tuple(_claim(ds, v[i], None, source, GRL_T4) for ds, v in nonblind.items()),
             **common,
         )
         for i, s in enumerate(SIGMAS)
@@ -222,7 +250,7 @@ def _gaussian(channels: str) -> list[Variant]:
             f"{fprefix}_blind.pth",
             blind=True,
             claims=tuple(c for i, s in enumerate(SIGMAS) for c in _table_claims(blind, source, sigma=s, idx=i)),
-            notes=" ".join(n for n in ("One model for all noise levels; claims carry sigma.", note) if n),
+            notes="One model for all noise levels; claims carry sigma. " + BLIND_NOTE,
             **common,
         )
     )
@@ -244,7 +272,7 @@ VARIANTS: list[Variant] = [
         "defocus-deblurring",
         "single_image_defocus_deblurring.pth",
         train_set="DPDD",
-        claims=(_claim("DPDD", *DPDD_COMBINED["single"], T3, protocol="combined"),),
+        claims=_dpdd_claims("single"),
         notes="Input: the centre view (test_c/source, 8-bit). " + NO_PAD_NOTE,
     ),
     _variant(
@@ -254,7 +282,7 @@ VARIANTS: list[Variant] = [
         arch_kwargs=dict(inp_channels=6, dual_pixel_task=True),
         in_channels=6,
         train_set="DPDD",
-        claims=(_claim("DPDD", *DPDD_COMBINED["dual"], T3, protocol="combined"),),
+        claims=_dpdd_claims("dual"),
         notes=(
             "Input: left and right dual-pixel views (16-bit PNG / 65535) concatenated along channels "
             "(6 channels); output is the 3-channel all-in-focus image, no global residual. " + NO_PAD_NOTE

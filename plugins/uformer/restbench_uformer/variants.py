@@ -28,21 +28,25 @@ Sources read:
 * Licence: the repository's LICENSE is MIT (Copyright (c) 2022 Zhendong Wang); the README gives
   no separate terms for the weights, so we record the repository licence for them too.
 
-Claims: only numbers we could confirm. Uformer paper, CVPR 2022 version (arXiv:2106.03106v3):
-Table 1 (real denoising) SIDD 39.89 / 0.960 for Uformer-B; Table 2 (motion deblurring) GoPro
-33.06 / 0.967 (the value later papers cite for the CVPR version; the released GoPro weights were
-measured at 33.0627 dB by a user in issue #43, while the Nov-2021 arXiv v2 said 32.97).
-Left out because we could not check them offline: DND, HIDE, RealBlur-R, RealBlur-J (the v2
-values 39.98/0.955 on DND and 30.83/0.952 on HIDE differ from the CVPR table).
+Claims: the CVPR 2022 version of the paper (arXiv:2106.03106v3), Uformer-B rows: Table 1 (real
+denoising) SIDD 39.89 / 0.960 and DND 40.04 / 0.956; Table 2 (motion deblurring, trained on GoPro)
+GoPro 33.06 / 0.967, HIDE 30.90 / 0.953, RealBlur-R 36.19 / 0.956, RealBlur-J 29.09 / 0.886. The
+Nov-2021 arXiv v2 printed other values (GoPro 32.97 / 0.967, HIDE 30.83 / 0.952, DND 39.98 / 0.955;
+they are what Papers with Code and issue #43 quote); the CVPR values are kept. A user measured the
+released GoPro weights at 33.0627 dB (issue #43).
 
-Provenance (``Claim.source_kind``): the CVPR tables could not be opened here and no readable quote
-of the Uformer-B rows was found (issue #43 quotes the arXiv-v2 GoPro value 32.97 / 0.967 from
-Papers with Code, issue #85 lists the Papers-with-Code entries without numbers), so the two
-Uformer-B claims are ``"untraced"``. Searched again for issue 16 (the repository's full history, exact
-strings such as ``Uformer-B | 33.06`` / ``30.90 & 0.953`` / ``39.89 | 0.960`` in public files, the issue
-threads): nothing citable; the stored Papers with Code page lists the v2 values (GoPro 32.97/0.967, HIDE
-30.83/0.952, DND 39.98/0.955), not the CVPR table, so HIDE and RealBlur stay unregistered. The 2021 Uformer32/Uformer16 numbers are in the authors'
-README from commit f963028 (2021-08-19) until 4ce7d9b (2022-07-06) removed them.
+Provenance (``Claim.source_kind``): the CVPR tables could not be opened here, and the Uformer
+repository (full history) prints no Uformer-B numbers. Two later papers print the CVPR rows in
+their own tables (read off the images, issue 16), so all six are ``"third-party quote"``s:
+
+* SIDD and DND: ART (ICLR 2023), Table 7 (``figs/RealDN.png``), Uformer-B column;
+* GoPro, HIDE, RealBlur-R/-J: DeblurDiNAT (arXiv 2403.13163, a preprint), Table 1
+  (``Figure/table.png``), row "Uformer-B [43]". It scores ST-LPIPS itself, so its PSNR/SSIM cells
+  could in principle be re-measurements; its Restormer row equals Restormer's published Table 2
+  cell for cell and its GoPro value is the CVPR 33.06, which is why it is read as a quote.
+
+The 2021 Uformer32/Uformer16 numbers are in the authors' README from commit f963028 (2021-08-19)
+until 4ce7d9b (2022-07-06) removed them.
 """
 
 from __future__ import annotations
@@ -64,6 +68,20 @@ SIDD_PROTOCOL = ("SIDD validation blocks (40x32 patches of 256x256, ValidationNo
                  "PSNR/SSIM in MATLAB (test/eval_sidd.m) on RGB, averaged over patches")
 GOPRO_PROTOCOL = ("GoPro test (1111 images): test/test_gopro_hide.py, skimage peak_signal_noise_ratio / "
                   "structural_similarity(multichannel=True) on clamped float RGB, averaged over images")
+HIDE_PROTOCOL = "HIDE test (2025 images): test/test_gopro_hide.py, as GoPro"
+REALBLUR_PROTOCOL = ("RealBlur test (980 images): test/test_realblur.py, output ECC-aligned to the target before "
+                     "PSNR/SSIM (as RealBlur's own evaluation)")
+ART_T7 = ("https://github.com/gladzhang/ART/blob/3ee01f3/figs/RealDN.png (ART, ICLR 2023, Table 7 'real image "
+          "denoising', Uformer-B column)")
+DINAT_T1 = ("https://github.com/HanzhouLiu/DeblurDiNAT/blob/134afc1/Figure/table.png (DeblurDiNAT, arXiv 2403.13163, "
+            "Table 1, row 'Uformer-B [43]'; CVPR values: arXiv v2 had GoPro 32.97, HIDE 30.83)")
+
+
+def _b(dataset: str, psnr: float, ssim: float, table: str, protocol: str, ref: str, note: str = "") -> Claim:
+    """A Uformer-B claim from the CVPR tables, as a third party prints it."""
+    return Claim(dataset, psnr, ssim, f"{table}{note}", protocol=protocol, paper=CITE,
+                 table=table.split(", ", 1)[1] + " (CVPR 2022 / arXiv v3)",
+                 source_kind="third-party quote", source_ref=ref)
 
 # Every test script: expand2square(x, factor=128), i.e. zero padding to a centred square.
 SQUARE_128 = InputSpec(pad_multiple=128, square=True, pad_mode="center-zero", channels=3)
@@ -116,7 +134,9 @@ def _variant(vid: str, task: str, arch: str, weight_file: str, train_set: str, c
 VARIANTS = [
     _variant(
         "uformer-b-sidd", "real-denoising", "Uformer_B", "Uformer_B_SIDD.pth", "SIDD-Medium",
-        [Claim("SIDD", 39.89, 0.960, T1, protocol=SIDD_PROTOCOL, paper=CITE, table="Table 1 (CVPR 2022 / arXiv v3)")],
+        [_b("SIDD", 39.89, 0.960, T1, SIDD_PROTOCOL, ART_T7),
+         _b("DND", 40.04, 0.956, T1, "DND (50 images, 512x512 crops): test/test_dnd.py; scored by the DND online "
+            "benchmark only (no public ground truth)", ART_T7, " (arXiv v2: 39.98 / 0.955)")],
         f"Official share link (OneDrive): {_ONEDRIVE_SIDD}, fetched in its direct-download form. The file name is ours; "
         "the authors' download is named Uformer_B.pth. Also used for DND (test/test_dnd.py). Trained at train_ps=128. "
         + _manual(_ONEDRIVE_SIDD, "Uformer_B_SIDD.pth", "uformer-b-sidd"),
@@ -125,7 +145,10 @@ VARIANTS = [
     ),
     _variant(
         "uformer-b-gopro", "motion-deblurring", "Uformer_B", "Uformer_B_GoPro.pth", "GoPro",
-        [Claim("GoPro", 33.06, 0.967, T2, protocol=GOPRO_PROTOCOL, paper=CITE, table="Table 2 (CVPR 2022 / arXiv v3)")],
+        [_b("GoPro", 33.06, 0.967, T2, GOPRO_PROTOCOL, DINAT_T1, " (arXiv v2: 32.97 / 0.967)"),
+         _b("HIDE", 30.90, 0.953, T2, HIDE_PROTOCOL, DINAT_T1, " (arXiv v2: 30.83 / 0.952)"),
+         _b("RealBlur-R", 36.19, 0.956, T2, REALBLUR_PROTOCOL, DINAT_T1),
+         _b("RealBlur-J", 29.09, 0.886, T2, REALBLUR_PROTOCOL, DINAT_T1)],
         f"Official share link (OneDrive): {_ONEDRIVE_GOPRO}, fetched in its direct-download form. The file name is ours "
         "(the authors' download is named Uformer_B.pth). "
         "Also used for HIDE and RealBlur-J/-R. Trained at train_ps=256 (script/train_motiondeblur.sh) but "

@@ -106,7 +106,8 @@ def _hf_hr(repo: str, filename: str) -> DataSource:
     )
 
 
-def _paired(name, task, count, *, sources, aliases=(), licence, paper, notes="", input_dir="input", target_dir="target", suffixes=IMG):
+def _paired(name, task, count, *, sources, aliases=(), licence, paper, notes="", input_dir="input", target_dir="target", suffixes=IMG,
+            dual_pixel_dirs=(), splits=None):
     return DatasetSpec(
         name=name,
         tasks=(task,),
@@ -116,6 +117,8 @@ def _paired(name, task, count, *, sources, aliases=(), licence, paper, notes="",
         input_dir=input_dir,
         target_dir=target_dir,
         pair_by="order",
+        dual_pixel_dirs=dual_pixel_dirs,
+        splits=splits or {},
         aliases=aliases,
         sources=sources,
         licence=licence,
@@ -244,6 +247,8 @@ STANDARD_SETS: tuple[DatasetSpec, ...] = (
         76,
         input_dir="inputC",
         target_dir="target",
+        dual_pixel_dirs=("inputL", "inputR"),
+        splits={"indoor": "indoor_labels.npy", "outdoor": "outdoor_labels.npy"},
         suffixes=(".png",),
         sources=(
             DataSource("gdrive", gdrive_id="1dDWUQ_D93XGtcywoUcZE1HOXCV4EuLyw", member="test", size=_DPDD_HF[2],
@@ -254,10 +259,11 @@ STANDARD_SETS: tuple[DatasetSpec, ...] = (
         ),
         licence="research use (DPDD, Abuolaim & Brown) — check the authors' terms",
         paper="Abuolaim, Brown: Defocus Deblurring Using Dual-Pixel Data, ECCV 2020",
-        notes="16-bit PNGs in Restormer's layout (inputC/, inputL/, inputR/, target/). restbench serves the single-image "
-        "task (inputC → target) read as 8-bit, as Restormer's test_single_image_defocus_deblur.py does (cv2.imread); the "
-        "dual-pixel script instead reads 16 bits (inputL/inputR) and scores in [0,1] of 65535. indoor_labels.npy/"
-        "outdoor_labels.npy split the 76 scenes. The original DPDD release names the folders test_c/source, "
+        notes="16-bit PNGs in Restormer's layout (inputC/, inputL/, inputR/, target/). A 3-channel model gets the "
+        "single-image task (inputC → target) read as 8-bit, as Restormer's test_single_image_defocus_deblur.py does "
+        "(cv2.imread); a 6-channel (dual-pixel) model gets inputL+inputR and the target read at 16 bits (/ 65535), as "
+        "test_dual_pixel_defocus_deblur.py does. indoor_labels.npy/outdoor_labels.npy (1-based indices into the "
+        "natural order) split the 76 scenes; a whole-set run also records each split's means. The original DPDD release names the folders test_c/source, "
         "test_c/target, test_l/source, test_r/source: rename test_c/source to inputC and test_c/target to target.",
     ),
     # ---------------------------------------------------------------- deraining
