@@ -5,8 +5,9 @@ test-set name (case-insensitive), published split and degradation level. A claim
 ``subset`` (DPDD ``"indoor"``) matches only a summary of that same subset, and a whole-set summary
 (no ``subset``) only a whole-set claim: a run over all 76 DPDD scenes is never judged against the
 indoor number. A whole-set run of a set with published splits records each split's means in its
-summary (``subsets``); :func:`split_summaries` turns them into the per-split summaries judged here. For each of ``sigma``/``scale``/``quality`` the claim's own level applies when it is set (blind denoisers carry one claim per sigma), otherwise
-the variant's level does; a level that applies must equal the summary's, and a level the summary
+summary (``subsets``); :func:`split_summaries` turns them into the per-split summaries judged here.
+For each of ``sigma``/``scale``/``quality`` the claim's own level applies when it is set (blind
+denoisers carry one claim per sigma), otherwise the variant's level does; a level that applies must equal the summary's, and a level the summary
 lacks cannot be matched against one that applies. A summary whose colour mode differs from the
 variant's (a colour model evaluated in grey) matches no claim: the paper's number is for its own mode.
 
