@@ -43,9 +43,9 @@ Where each fact comes from (swz30/Restormer unless noted):
   (issue 16; each image was read and every cell equals the registered value), so those claims are
   ``"third-party quote"``s pinned to the commit read:
 
-  - Table 1: Rain100L (PromptIR issue #16, PSNR only) and Rain100H (IR-SDE's README table).
-    Test100, Test2800 and Test1200 stay untraced: the later deraining tables found use Rain200/
-    DID/DDN/SPA, and mmagic's numbers are its own re-evaluation (within 0.11 dB).
+  - Table 1: Rain100L (PromptIR issue #16, PSNR only), Rain100H (IR-SDE's README table),
+    Test2800 and Test1200 (VmambaIR's deraining table, which also shows Rain100H/L), Test100
+    (DiNAT-IR's README, PSNR only: its SSIM 0.923 rests on that PSNR's source only).
   - Table 2: all four sets from HI-Diff's Table 2 (``figs/Tab-1.png``); GoPro/HIDE also GRL's Table 1.
   - Table 3: both rows (single-image ``Restormer_S``, dual-pixel ``Restormer_D``), all three column
     groups (indoor, outdoor, combined) with PSNR/SSIM/MAE/LPIPS, from GRL's Table 3; SFHformer's
@@ -83,6 +83,10 @@ PROMPTIR_16 = ("https://github.com/va1shn9v/PromptIR/issues/16 (\"38.99 dB in or
 # the images; every cell equals the registered value). Pinned to the commit that was read.
 IRSDE_RAIN100H = ("https://github.com/Algolzw/image-restoration-sde/blob/2598d73/README.md (IR-SDE, ICML 2023: "
                   "Rain100H table, '| Restormer | 31.46 | 0.904 | - | - |')")
+VMAMBAIR_DERAIN = ("https://github.com/AlphacatPlus/VmambaIR/blob/51c2efb/figs/Snipaste_2024-03-18_21-56-16.png "
+                   "(VmambaIR, 'Table 2 of the main paper' per its README, row 'Restormer [54]')")
+DINATIR_TEST100 = ("https://github.com/HanzhouLiu/DiNAT-IR/blob/886609e/readme.md ('Benchmark Results', Restormer "
+                   "column: 'Test100 | PSNR | ... | 32.00'; PSNR only, the SSIM is not quoted)")
 HIDIFF_T2 = ("https://github.com/zhengchen1999/HI-Diff/blob/b3bfd16/figs/Tab-1.png (HI-Diff, NeurIPS 2023, "
              "Table 2 per its README, row 'Restormer [51]'; GoPro/HIDE also in GRL's Table 1, "
              "https://github.com/ofsoundof/GRL-Image-Restoration/blob/3123fca/figs/task1.png)")
@@ -97,6 +101,9 @@ GRL_T4 = ("https://github.com/ofsoundof/GRL-Image-Restoration/blob/3123fca/figs/
 QUOTED = {  # (table, dataset) -> where a third party prints the cell as Restormer's
     (T1, "Rain100L"): PROMPTIR_16,
     (T1, "Rain100H"): IRSDE_RAIN100H,
+    (T1, "Test2800"): VMAMBAIR_DERAIN,
+    (T1, "Test1200"): VMAMBAIR_DERAIN,
+    (T1, "Test100"): DINATIR_TEST100,
     **{(T2, ds): HIDIFF_T2 for ds in ("GoPro", "HIDE", "RealBlur-R", "RealBlur-J")},
     (T6, "SIDD"): ART_T7,
     (T6, "DND"): ART_T7,
