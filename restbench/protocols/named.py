@@ -341,7 +341,8 @@ def evaluate(
     Returns ``{"psnr": mean, "ssim": mean, "psnr_per_image": [...], "ssim_per_image": [...]}``
     with Python floats (the papers average per-image scores), plus ``"psnrb"`` and
     ``"psnrb_per_image"`` when the protocol reports PSNR-B (JPEG CAR; same crop, rounding and
-    colour space as its PSNR), and ``"mae"``/``"mae_per_image"`` when it reports MAE (DPDD). ``scale`` is needed by protocols that crop ``"scale"`` pixels.
+    colour space as its PSNR), and ``"mae"``/``"mae_per_image"`` when it reports MAE (DPDD).
+    ``scale`` is needed by protocols that crop ``"scale"`` pixels.
     Protocols with ``align="realblur-ecc"`` register each output onto its target first
     (:func:`restbench.metrics.alignment.masked_psnr_ssim`).
     """

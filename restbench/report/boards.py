@@ -76,7 +76,6 @@ def load_store(root: Path, damaged: list[Path] | None = None) -> list[JobResult]
     return jobs
 
 
-
 def _preference(job: JobResult) -> tuple:
     s = job.summary
     full = not (s.get("settings") or {}).get("limit")

@@ -31,6 +31,7 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from restbench.registry import Claim, Registry, Variant
+from restbench.report.text import board_stem, dataset_label, protocol_ref, split_label
 from restbench.results.verdict import (
     DECIMALS,
     DEFAULT_TOL_PSNR,
@@ -319,7 +320,7 @@ class PaperTable:
 
 def _set_label(claim: Claim) -> str:
     """A column's test set: ``DPDD``, or ``DPDD (indoor)`` for a claim on a published split."""
-    return f"{claim.dataset} ({claim.subset})" if claim.subset else claim.dataset
+    return split_label(claim.dataset, claim.subset)
 
 
 def _method_key(v: Variant, col_level: str | None) -> str:
@@ -442,7 +443,6 @@ def render_table(
     generated: str | None = None,
 ) -> str:
     """Markdown for one paper table; ``boards`` is the relative path to the boards' folder."""
-    from restbench.report.text import board_stem, dataset_label, protocol_ref
 
     tol = {"psnr": tol_psnr, "ssim": tol_ssim}
     measured = [c for c in pt.cells if c.summary is not None]

@@ -91,13 +91,18 @@ def protocol_ref(name: str | None, doc: str | None) -> str:
 
 
 
-__all__ = ["as_json", "board_stem", "dataset_label", "find_protocols_doc", "has_value", "heading_slug", "notes_text", "protocol_changed",
+__all__ = ["as_json", "board_stem", "dataset_label", "split_label", "find_protocols_doc", "has_value", "heading_slug", "notes_text", "protocol_changed",
            "protocol_ref", "protocols_doc_link"]
 
 
-def dataset_label(s: Mapping) -> str:
+def split_label(dataset: str, subset: str | None) -> str:
     """The test set as reports name it: ``DPDD``, or ``DPDD (indoor)`` for a published split of it."""
-    return f"{s.get('dataset')} ({s['subset']})" if s.get("subset") else str(s.get("dataset"))
+    return f"{dataset} ({subset})" if subset else str(dataset)
+
+
+def dataset_label(s: Mapping) -> str:
+    """:func:`split_label` of a summary row."""
+    return split_label(s.get("dataset"), s.get("subset"))
 
 
 def board_stem(dataset: str) -> str:

@@ -263,7 +263,8 @@ STANDARD_SETS: tuple[DatasetSpec, ...] = (
         "single-image task (inputC → target) read as 8-bit, as Restormer's test_single_image_defocus_deblur.py does "
         "(cv2.imread); a 6-channel (dual-pixel) model gets inputL+inputR and the target read at 16 bits (/ 65535), as "
         "test_dual_pixel_defocus_deblur.py does. indoor_labels.npy/outdoor_labels.npy (1-based indices into the "
-        "natural order) split the 76 scenes; a whole-set run also records each split's means. The original DPDD release names the folders test_c/source, "
+        "natural order) split the 76 scenes; a whole-set run also records each split's means. "
+        "The original DPDD release names the folders test_c/source, "
         "test_c/target, test_l/source, test_r/source: rename test_c/source to inputC and test_c/target to target.",
     ),
     # ---------------------------------------------------------------- deraining
